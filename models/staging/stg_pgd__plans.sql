@@ -12,8 +12,8 @@ typed as (
         nullif(trim(cast(siape as varchar)), '') as siape,
         cast(reference_month as date) as reference_month,
         cast(pact_type as varchar) as pact_type,
-        cast(net_target_points as decimal(18,4)) as net_target_points,
-        cast(achieved_points as decimal(18,4)) as achieved_points
+        cast(net_target_points as decimal(18, 4)) as net_target_points,
+        cast(achieved_points as decimal(18, 4)) as achieved_points
     from source
 
 )

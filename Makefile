@@ -1,0 +1,51 @@
+# The two commands of the README: `make run` and `make test`. Each installs
+# what it needs into .venv/ on first use.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+DBT := $(VENV)/bin/dbt
+export PGB_DUCKDB_PATH ?= warehouse/pgb.duckdb
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export DBT_PROFILES_DIR := $(CURDIR)
+# dbt's anonymous usage stats would try the network on every call.
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+TEST_WAREHOUSE := warehouse/test-build.duckdb
+
+.PHONY: setup run test lint dbt-build pytest clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+# Dagster needs dbt's manifest before its definitions import.
+target/manifest.json: $(VENV)/.installed dbt_project.yml $(shell find models macros seeds tests/generic -type f 2>/dev/null)
+	$(DBT) parse --quiet
+	touch $@
+
+setup: $(VENV)/.installed target/manifest.json
+	mkdir -p $(DAGSTER_HOME) warehouse
+
+## Build everything from the bundled seeds through Dagster and print the close summary.
+run: setup
+	$(PY) -m orchestration.run_all
+
+## Every test: SQL lint, dbt unit + data tests on the bundled seeds, pytest.
+test: setup lint dbt-build pytest
+
+lint:
+	$(VENV)/bin/sqlfluff lint models macros tests/generic --processes 2
+
+dbt-build:
+	rm -f $(TEST_WAREHOUSE)
+	PGB_DUCKDB_PATH=$(TEST_WAREHOUSE) $(DBT) build --full-refresh
+	rm -f $(TEST_WAREHOUSE)
+
+pytest:
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf target logs $(TEST_WAREHOUSE)
