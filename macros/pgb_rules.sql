@@ -1,0 +1,55 @@
+{#-
+  The 21 rule columns of contract section 3, in ascending code order, with
+  the intermediate model that computes each. Every rule model returns one row
+  per evaluated task with the boolean column `rNNN` and `rNNN_evidence`.
+-#}
+{% macro pgb_rules() -%}
+    {{ return([
+        {'code': 'R401', 'model': 'int_rules__adhesion'},
+        {'code': 'R402', 'model': 'int_rules__adhesion'},
+        {'code': 'R403', 'model': 'int_rules__ordinary_hours'},
+        {'code': 'R404', 'model': 'int_rules__ordinary_hours'},
+        {'code': 'R405', 'model': 'int_rules__ordinary_hours'},
+        {'code': 'R406', 'model': 'int_rules__ordinary_hours'},
+        {'code': 'R407', 'model': 'int_rules__ordinary_hours'},
+        {'code': 'R409', 'model': 'int_rules__sub_dispatch'},
+        {'code': 'R410', 'model': 'int_rules__pgd'},
+        {'code': 'R411', 'model': 'int_rules__task_attributes'},
+        {'code': 'R414', 'model': 'int_rules__hr_periods'},
+        {'code': 'R415', 'model': 'int_rules__hr_periods'},
+        {'code': 'R416', 'model': 'int_rules__hr_periods'},
+        {'code': 'R417', 'model': 'int_rules__hr_periods'},
+        {'code': 'R419', 'model': 'int_rules__adhesion'},
+        {'code': 'R420', 'model': 'int_rules__pgd'},
+        {'code': 'R421', 'model': 'int_rules__task_attributes'},
+        {'code': 'R424', 'model': 'int_rules__task_attributes'},
+        {'code': 'R429', 'model': 'int_rules__ordinary_hours'},
+        {'code': 'R430', 'model': 'int_rules__nb_reuse'},
+        {'code': 'R432', 'model': 'int_rules__nb_reuse'},
+    ]) }}
+{%- endmacro %}
+
+{#- Membership in a parameter list kept as lowercase ';'-separated text. -#}
+{% macro in_parameter_list(value_expression, list_column) -%}
+    coalesce(list_contains(string_split({{ list_column }}, ';'), lower(trim(cast({{ value_expression }} as varchar)))), false)
+{%- endmacro %}
+
+{#- A parameter list normalised for in_parameter_list: trimmed, lowercase, ';'-separated. -#}
+{% macro normalized_parameter_list(value_expression) -%}
+    array_to_string(
+        list_filter(
+            list_transform(string_split(regexp_replace({{ value_expression }}, '[|,]', ';', 'g'), ';'), lambda x: lower(trim(x))),
+            lambda x: x <> ''
+        ),
+        ';'
+    )
+{%- endmacro %}
+
+{#- Timestamps and dates in evidence sentences, as the source systems show them. -#}
+{% macro evidence_ts(expression) -%}
+    strftime({{ expression }}, '%Y-%m-%d %H:%M:%S')
+{%- endmacro %}
+
+{% macro evidence_date(expression) -%}
+    strftime({{ expression }}, '%Y-%m-%d')
+{%- endmacro %}

@@ -1,0 +1,88 @@
+-- Portaria PRES/INSS 1.839/2025, Anexo II, R410 (PGD por atividade abaixo de 90%
+-- da meta líquida) and R420 (tarefa usada para complementação da meta), for the
+-- payee's PGD plan of the reference month (contract 3).
+with
+
+evaluated_tasks as (
+
+    select * from {{ ref('int_tasks__evaluated') }}
+
+),
+
+pgd_plans as (
+
+    select * from {{ ref('stg_pgd__plans') }}
+
+),
+
+pgd_goal_complements as (
+
+    select * from {{ ref('stg_pgd__goal_complements') }}
+
+),
+
+-- Decimal arithmetic throughout: 90% exactly is enough, never a float rounding.
+plans_below_minimum_ratio as (
+
+    select
+        evaluated_tasks.task_id,
+        string_agg(
+            'plano PGD de ' || strftime(pgd_plans.reference_month, '%Y-%m') || ' por ' || pgd_plans.pact_type
+            || ': ' || cast(coalesce(pgd_plans.achieved_points, 0) as varchar) || ' pontos alcançados de '
+            || cast(pgd_plans.net_target_points as varchar) || ' de meta líquida, abaixo de '
+            || cast(evaluated_tasks.r410_min_ratio * 100 as decimal(9, 2)) || '%',
+            '; '
+        ) as plan_description
+    from evaluated_tasks
+    inner join pgd_plans
+        on
+            evaluated_tasks.payee_siape = pgd_plans.siape
+            and evaluated_tasks.reference_month = pgd_plans.reference_month
+    where
+        {{ in_parameter_list('pgd_plans.pact_type', 'evaluated_tasks.r410_pact_types') }}
+        and cast(coalesce(pgd_plans.achieved_points, 0) as decimal(18, 4))
+        < cast(evaluated_tasks.r410_min_ratio as decimal(9, 4))
+        * cast(pgd_plans.net_target_points as decimal(18, 4))
+    group by evaluated_tasks.task_id
+
+),
+
+complemented_tasks as (
+
+    select
+        task_id,
+        string_agg(
+            'meta PGD de ' || strftime(reference_month, '%Y-%m') || ' do servidor ' || siape
+            || ' (' || coalesce(cast(points as varchar), '?') || ' pontos)',
+            '; '
+        ) as complement_description
+    from pgd_goal_complements
+    group by task_id
+
+),
+
+final as (
+
+    select
+        evaluated_tasks.task_id,
+        plans_below_minimum_ratio.task_id is not null as r410,
+        case
+            when plans_below_minimum_ratio.task_id is not null
+                then 'Servidor ' || evaluated_tasks.payee_siape || ' no PGD com entrega por atividade: '
+                    || plans_below_minimum_ratio.plan_description || '.'
+        end as r410_evidence,
+        complemented_tasks.task_id is not null as r420,
+        case
+            when complemented_tasks.task_id is not null
+                then 'Tarefa usada para complementação da '
+                    || complemented_tasks.complement_description || ' (PGD).'
+        end as r420_evidence
+    from evaluated_tasks
+    left join plans_below_minimum_ratio
+        on evaluated_tasks.task_id = plans_below_minimum_ratio.task_id
+    left join complemented_tasks
+        on evaluated_tasks.task_id = complemented_tasks.task_id
+
+)
+
+select * from final
