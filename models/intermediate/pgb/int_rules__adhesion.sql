@@ -44,9 +44,9 @@ adhesion_summary_by_task as (
         -- Enabling windows are inclusive; a null end means still enabled.
         count(*) filter (
             where
-                is_homologated
-                and concluded_on >= enabled_from
-                and (enabled_until is null or concluded_on <= enabled_until)
+            is_homologated
+            and concluded_on >= enabled_from
+            and (enabled_until is null or concluded_on <= enabled_until)
         ) as windows_covering_conclusion,
         string_agg(
             adhesion_task_id || ' ' || status || coalesce('/' || homologation, ''),
@@ -75,7 +75,8 @@ final as (
             when
                 adhesion_summary_by_task.adhesion_rows > 0
                 and adhesion_summary_by_task.homologated_adhesions = 0
-                then 'O servidor ' || evaluated_tasks.payee_siape || ' tem adesão à fila '
+                then
+                    'O servidor ' || evaluated_tasks.payee_siape || ' tem adesão à fila '
                     || evaluated_tasks.queue_code || ' no PAT, mas nenhuma concluída e homologada ('
                     || adhesion_summary_by_task.adhesion_statuses || ').'
         end as r401_evidence,
@@ -88,7 +89,8 @@ final as (
             when
                 adhesion_summary_by_task.homologated_adhesions > 0
                 and adhesion_summary_by_task.windows_covering_conclusion = 0
-                then 'Tarefa concluída em ' || {{ evidence_date('evaluated_tasks.concluded_on') }}
+                then
+                    'Tarefa concluída em ' || {{ evidence_date('evaluated_tasks.concluded_on') }}
                     || ', fora do período de habilitação do servidor ' || evaluated_tasks.payee_siape
                     || ' na fila ' || evaluated_tasks.queue_code
                     || ' (adesões homologadas: ' || adhesion_summary_by_task.enabling_windows || ').'
@@ -96,7 +98,8 @@ final as (
         adhesion_summary_by_task.task_id is null as r419,
         case
             when adhesion_summary_by_task.task_id is null
-                then 'O servidor ' || evaluated_tasks.payee_siape
+                then
+                    'O servidor ' || evaluated_tasks.payee_siape
                     || ' não tem tarefa de adesão no PAT para a fila ' || evaluated_tasks.queue_code || '.'
         end as r419_evidence
     from evaluated_tasks

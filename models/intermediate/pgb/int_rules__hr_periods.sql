@@ -47,7 +47,7 @@ period_rules_by_task as (
         ) as r414_periods,
         bool_or(kind = 'cessao' and is_cession_outside_allowed_organs) as r415,
         string_agg(period_label || ', cedido a ' || coalesce(ceded_to, '(órgão não informado)'), '; ' order by period_id)
-            filter (where kind = 'cessao' and is_cession_outside_allowed_organs) as r415_periods,
+        filter (where kind = 'cessao' and is_cession_outside_allowed_organs) as r415_periods,
         bool_or(kind = 'inatividade') as r417,
         string_agg(period_label, '; ' order by period_id) filter (where kind = 'inatividade') as r417_periods
     from periods_on_conclusion_day
@@ -160,21 +160,24 @@ final as (
         coalesce(period_rules_by_task.r414, false) as r414,
         case
             when period_rules_by_task.r414
-                then 'Conclusão em ' || {{ evidence_date('evaluated_tasks.concluded_on') }}
+                then
+                    'Conclusão em ' || {{ evidence_date('evaluated_tasks.concluded_on') }}
                     || ' durante licença sem vencimento do servidor ' || evaluated_tasks.payee_siape
                     || ' (' || period_rules_by_task.r414_periods || ').'
         end as r414_evidence,
         coalesce(period_rules_by_task.r415, false) as r415,
         case
             when period_rules_by_task.r415
-                then 'Conclusão em ' || {{ evidence_date('evaluated_tasks.concluded_on') }}
+                then
+                    'Conclusão em ' || {{ evidence_date('evaluated_tasks.concluded_on') }}
                     || ' durante cessão do servidor ' || evaluated_tasks.payee_siape
                     || ' fora do Ministério da Previdência Social (' || period_rules_by_task.r415_periods || ').'
         end as r415_evidence,
         coalesce(afastamento_run_on_conclusion_day.exceeds_max_days, false) as r416,
         case
             when afastamento_run_on_conclusion_day.exceeds_max_days
-                then 'Conclusão em ' || {{ evidence_date('evaluated_tasks.concluded_on') }}
+                then
+                    'Conclusão em ' || {{ evidence_date('evaluated_tasks.concluded_on') }}
                     || ' durante afastamento ininterrupto do servidor ' || evaluated_tasks.payee_siape
                     || ' de ' || {{ evidence_date('afastamento_run_on_conclusion_day.run_start_date') }}
                     || ' a ' || {{ evidence_date('afastamento_run_on_conclusion_day.run_end_date') }}
@@ -190,7 +193,8 @@ final as (
         coalesce(period_rules_by_task.r417, false) as r417,
         case
             when period_rules_by_task.r417
-                then 'Conclusão em ' || {{ evidence_date('evaluated_tasks.concluded_on') }}
+                then
+                    'Conclusão em ' || {{ evidence_date('evaluated_tasks.concluded_on') }}
                     || ' com o servidor ' || evaluated_tasks.payee_siape || ' inativo ('
                     || period_rules_by_task.r417_periods || ').'
         end as r417_evidence

@@ -71,14 +71,16 @@ nb_reuse_by_task as (
         root_tasks_with_nb.uses_by_same_payee > 1 as r430,
         case
             when root_tasks_with_nb.uses_by_same_payee > 1
-                then 'NB ' || root_tasks_with_nb.nb || ' usado pelo mesmo servidor '
+                then
+                    'NB ' || root_tasks_with_nb.nb || ' usado pelo mesmo servidor '
                     || root_tasks_with_nb.payee_siape || ' também na(s) tarefa(s) '
                     || other_uses_by_same_payee.other_tasks || '.'
         end as r430_evidence,
         payees_by_nb.distinct_payees > 1 and root_tasks_with_nb.use_order > 1 as r432,
         case
             when payees_by_nb.distinct_payees > 1 and root_tasks_with_nb.use_order > 1
-                then 'NB ' || root_tasks_with_nb.nb || ' usado por '
+                then
+                    'NB ' || root_tasks_with_nb.nb || ' usado por '
                     || cast(payees_by_nb.distinct_payees as varchar)
                     || ' servidores; só vale a primeira utilização: tarefa '
                     || first_use_by_nb.first_task_id || ' concluída em '

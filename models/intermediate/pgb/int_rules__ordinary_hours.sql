@@ -4,6 +4,8 @@
 -- whatever the PGD pact. Contract 2: an act at t is in ordinary hours when
 -- start_at <= t < end_at for a previsto/realizado interval of the payee, or the
 -- payee has an occurrence on date(t) whose code blocks extraordinary work.
+-- Jinja loops below: indentation is checked by eye, not by sqlfluff.
+-- sqlfluff:exclude_rules:layout.indent,layout.cte_bracket,structure.column_order,layout.long_lines,references.consistent,ambiguous.column_references,structure.using,references.keywords
 {%- set rule_codes = ['R403', 'R404', 'R405', 'R406', 'R407', 'R429'] %}
 with
 
@@ -105,8 +107,8 @@ payee_dispatches as (
         on
             evaluated_tasks.nb = sub_dispatches.nb
             and evaluated_tasks.payee_siape = sub_dispatches.siape
-            and sub_dispatches.dispatched_at >= evaluated_tasks.created_at
-            and sub_dispatches.dispatched_at <= evaluated_tasks.concluded_at
+            and evaluated_tasks.created_at <= sub_dispatches.dispatched_at
+            and evaluated_tasks.concluded_at >= sub_dispatches.dispatched_at
     where not coalesce(sub_dispatches.is_automatic, false)
 
 ),

@@ -68,13 +68,15 @@ final as (
         plans_below_minimum_ratio.task_id is not null as r410,
         case
             when plans_below_minimum_ratio.task_id is not null
-                then 'Servidor ' || evaluated_tasks.payee_siape || ' no PGD com entrega por atividade: '
+                then
+                    'Servidor ' || evaluated_tasks.payee_siape || ' no PGD com entrega por atividade: '
                     || plans_below_minimum_ratio.plan_description || '.'
         end as r410_evidence,
         complemented_tasks.task_id is not null as r420,
         case
             when complemented_tasks.task_id is not null
-                then 'Tarefa usada para complementação da '
+                then
+                    'Tarefa usada para complementação da '
                     || complemented_tasks.complement_description || ' (PGD).'
         end as r420_evidence
     from evaluated_tasks

@@ -34,15 +34,16 @@ final as (
         coalesce(
             evaluated_tasks.created_by = evaluated_tasks.payee_siape
             and evaluated_tasks.created_at >= evaluated_tasks.program_start
-            and evaluated_tasks.category is distinct from 'avaliacao_social',
+            and coalesce(evaluated_tasks.category, '') <> 'avaliacao_social',
             false
         ) as r411,
         case
             when
                 evaluated_tasks.created_by = evaluated_tasks.payee_siape
                 and evaluated_tasks.created_at >= evaluated_tasks.program_start
-                and evaluated_tasks.category is distinct from 'avaliacao_social'
-                then 'Tarefa criada em ' || {{ evidence_ts('evaluated_tasks.created_at') }}
+                and coalesce(evaluated_tasks.category, '') <> 'avaliacao_social'
+                then
+                    'Tarefa criada em ' || {{ evidence_ts('evaluated_tasks.created_at') }}
                     || ' e concluída em ' || {{ evidence_ts('evaluated_tasks.concluded_at') }}
                     || ' pelo mesmo servidor ' || evaluated_tasks.payee_siape
                     || ' (criação após o início do programa em '
@@ -56,7 +57,8 @@ final as (
         coalesce(assignees_by_task.distinct_assignees > 1, false) as r424,
         case
             when assignees_by_task.distinct_assignees > 1
-                then 'Tarefa atribuída a ' || cast(assignees_by_task.distinct_assignees as varchar)
+                then
+                    'Tarefa atribuída a ' || cast(assignees_by_task.distinct_assignees as varchar)
                     || ' servidores diferentes: ' || assignees_by_task.assignee_list || '.'
         end as r424_evidence
     from evaluated_tasks

