@@ -53,3 +53,8 @@
 {% macro evidence_date(expression) -%}
     strftime({{ expression }}, '%Y-%m-%d')
 {%- endmacro %}
+
+{#- A DECIMAL in evidence without trailing zeros: 150.0000 -> 150, 89.9900 -> 89.99. -#}
+{% macro evidence_decimal(expression) -%}
+    rtrim(rtrim(cast({{ expression }} as varchar), '0'), '.')
+{%- endmacro %}

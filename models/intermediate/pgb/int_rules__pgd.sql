@@ -28,9 +28,12 @@ plans_below_minimum_ratio as (
         evaluated_tasks.task_id,
         string_agg(
             'plano PGD de ' || strftime(pgd_plans.reference_month, '%Y-%m') || ' por ' || pgd_plans.pact_type
-            || ': ' || cast(coalesce(pgd_plans.achieved_points, 0) as varchar) || ' pontos alcançados de '
-            || cast(pgd_plans.net_target_points as varchar) || ' de meta líquida, abaixo de '
-            || cast(evaluated_tasks.r410_min_ratio * 100 as decimal(9, 2)) || '%',
+            || ': ' || coalesce(
+                {{ evidence_decimal('pgd_plans.achieved_points') }} || ' pontos alcançados',
+                '0 pontos alcançados (nenhuma pontuação registrada)'
+            )
+            || ' de ' || {{ evidence_decimal('pgd_plans.net_target_points') }} || ' de meta líquida, abaixo de '
+            || {{ evidence_decimal('evaluated_tasks.r410_min_ratio * 100') }} || '%',
             '; '
         ) as plan_description
     from evaluated_tasks
@@ -53,7 +56,7 @@ complemented_tasks as (
         task_id,
         string_agg(
             'meta PGD de ' || strftime(reference_month, '%Y-%m') || ' do servidor ' || siape
-            || ' (' || coalesce(cast(points as varchar), '?') || ' pontos)',
+            || coalesce(' (' || {{ evidence_decimal('points') }} || ' pontos)', ''),
             '; '
         ) as complement_description
     from pgd_goal_complements
@@ -77,7 +80,7 @@ final as (
             when complemented_tasks.task_id is not null
                 then
                     'Tarefa usada para complementação da '
-                    || complemented_tasks.complement_description || ' (PGD).'
+                    || complemented_tasks.complement_description || '.'
         end as r420_evidence
     from evaluated_tasks
     left join plans_below_minimum_ratio
