@@ -37,7 +37,7 @@ run: setup
 test: setup lint dbt-build pytest
 
 lint:
-	$(VENV)/bin/sqlfluff lint models macros tests/generic --processes 2
+	$(VENV)/bin/sqlfluff lint models macros tests/generic tests/singular --processes 2
 
 dbt-build:
 	rm -f $(TEST_WAREHOUSE)
