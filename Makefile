@@ -22,12 +22,13 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 # Dagster needs dbt's manifest before its definitions import.
-target/manifest.json: $(VENV)/.installed dbt_project.yml $(shell find models macros seeds tests/generic -type f 2>/dev/null)
+target/manifest.json: $(VENV)/.installed dbt_project.yml $(shell find models macros seeds tests/generic tests/singular -type f 2>/dev/null)
 	$(DBT) parse --quiet
 	touch $@
 
 setup: $(VENV)/.installed target/manifest.json
 	mkdir -p $(DAGSTER_HOME) warehouse
+	$(PY) -m orchestration.instance
 
 ## Build everything from the bundled seeds through Dagster and print the close summary.
 run: setup

@@ -1,0 +1,1 @@
+"""Dagster orchestration of the PGB close: raw exports -> GX checks -> dbt -> reports."""

@@ -1,0 +1,41 @@
+"""Small pure functions deciding what dbt is asked to do (tested on their own)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+LAYERS = ("staging", "intermediate", "marts", "reports")
+
+
+def dbt_build_args(exports_dir: Path | None, raw_export_seeds: Iterable[str]) -> list[str]:
+    """`dbt build` over the selection Dagster adds.
+
+    --full-refresh: seeds are dropped and reloaded, so a changed export
+    header never meets an old table. With PGB_EXPORTS_DIR set the staging
+    views read the files, so the raw seeds are not loaded at all.
+    """
+    args = ["build", "--full-refresh"]
+    if exports_dir is not None:
+        args += ["--exclude", " ".join(sorted(raw_export_seeds))]
+    return args
+
+
+def layer_of(resource_props: Mapping[str, Any]) -> str:
+    """The Dagster group of a dbt node: its layer.
+
+    Raw-export seeds are `exports` (the warehouse copy of the export),
+    project-owned reference seeds are `reference`, models take the first
+    folder under models/ (models/marts/supervision/x.sql -> marts).
+    """
+    resource_type = resource_props.get("resource_type")
+    name = resource_props.get("name", "")
+    if resource_type == "seed":
+        return "exports" if name.startswith("raw_") else "reference"
+    if resource_type == "source":
+        return "exports"
+    fqn = resource_props.get("fqn") or []
+    folder = fqn[1] if len(fqn) > 2 else ""
+    return folder if folder in LAYERS else "marts"
+

@@ -1,0 +1,108 @@
+"""The dbt project as Dagster assets, grouped by layer.
+
+Raw-export sources resolve to the export assets (exports/<name>) and each
+raw seed depends on its export asset, so the graph reads
+export -> GX check -> seed/staging -> intermediate (rules) -> marts -> reports,
+and a failed blocking check stops the dbt step before anything is rebuilt.
+"""
+
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from expectations.contract import RAW_EXPORTS
+from orchestration import settings
+from orchestration.dbt_args import dbt_build_args, layer_of
+from orchestration.warehouse import building, environment
+
+DUCKDB_POOL = "duckdb"  # limit 1 (see orchestration/instance.py): one warehouse writer at a time
+
+
+def export_asset_key(export: str) -> dg.AssetKey:
+    return dg.AssetKey(["exports", export])
+
+
+class PgbDbtTranslator(DagsterDbtTranslator):
+    """Groups dbt nodes by layer and ties the raw exports to their export assets."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props.get("resource_type") == "source" and dbt_resource_props.get("name") in RAW_EXPORTS:
+            return export_asset_key(dbt_resource_props["name"])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        return layer_of(dbt_resource_props)
+
+    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props.get("resource_type") == "seed" and props.get("name") in RAW_EXPORTS:
+            # The seed is the warehouse copy of the export file: load it only after its check.
+            export_dep = dg.AssetDep(export_asset_key(props["name"]))
+            spec = spec.replace_attributes(deps=[*spec.deps, export_dep])
+        return spec
+
+
+def dbt_executable() -> str:
+    """The dbt next to this Python (.venv/bin/dbt), so no activated venv is needed."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
+def dbt_resource(project: DbtProject) -> DbtCliResource:
+    return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+
+
+def parse_manifest(project: DbtProject) -> None:
+    """`dbt parse` into the project's target path (writes nothing else)."""
+    dbt_resource(project).cli(["parse", "--quiet"], target_path=Path(project.target_path)).wait()
+
+
+def make_dbt_project(project_dir: Path) -> DbtProject:
+    project = DbtProject(
+        project_dir=project_dir,
+        target_path=settings.dbt_target_dir(project_dir),
+        profiles_dir=project_dir,
+    )
+    # `make setup` parses; a fresh clone that skipped it is parsed here rather
+    # than failing to load, and `dagster dev` re-parses so edited models show up.
+    if not project.manifest_path.exists() or os.environ.get("DAGSTER_IS_DEV_CLI"):
+        parse_manifest(project)
+    return project
+
+
+def _every_dbt_asset_selected(context: AssetExecutionContext) -> bool:
+    return set(context.selected_asset_keys) >= set(context.assets_def.keys)
+
+
+def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
+    project_dir = Path(project.project_dir)
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=PgbDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+        name="pgb_dbt",
+        pool=DUCKDB_POOL,
+    )
+    def pgb_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
+        """`dbt build` into a new warehouse file, swapped in only when dbt succeeds."""
+        final = settings.warehouse_path(project_dir)
+        args = dbt_build_args(settings.exports_dir(project_dir), RAW_EXPORTS)
+        target = settings.dbt_target_dir(project_dir) / f"dagster-{context.run_id[:8]}"
+        with building(final, context.run_id, start_fresh=_every_dbt_asset_selected(context)) as build:
+            context.log.info(f"dbt builds into {build}; {final} is replaced only if it succeeds")
+            with environment(PGB_DUCKDB_PATH=str(build)):
+                # Held back until the swap: a failed build must record no materialization.
+                events = list(dbt.cli(args, context=context, target_path=target).stream())
+        context.log.info(f"published {final}")
+        yield from events
+
+    return pgb_dbt

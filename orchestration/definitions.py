@@ -1,0 +1,13 @@
+"""The one Dagster `Definitions` of the project, found by `dagster dev` through
+pyproject.toml [tool.dagster] (module_name = "orchestration.definitions").
+
+    make setup
+    DAGSTER_HOME=$PWD/.dagster_home .venv/bin/dagster dev
+
+The asset graph: exports (one per raw export, each with a blocking GX check)
+-> exports/reference seeds -> staging -> intermediate (rules) -> marts -> reports.
+"""
+
+from orchestration.factory import build_definitions
+
+defs = build_definitions()

@@ -1,0 +1,83 @@
+"""Build the warehouse into a new file and swap it in only after success.
+
+The published file (PGB_DUCKDB_PATH) is never opened for writing: a run
+builds `<file>.tmp-<run id>` (a copy of the published file when only part of
+the project is rebuilt, a new file otherwise), and renames it over the
+published one when dbt succeeded. A failed run leaves the published file as
+it was; analysts reading it (read-only) never block the pipeline, because a
+rename does not need the old file to be closed (on Linux/macOS).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def wal_of(database: Path) -> Path:
+    return database.with_name(database.name + ".wal")
+
+
+def build_file_for(final: Path, run_id: str) -> Path:
+    """The file a run builds into (matches .gitignore's warehouse/*.tmp*)."""
+    return final.with_name(f"{final.name}.tmp-{run_id[:8]}")
+
+
+def remove_database(database: Path) -> None:
+    for path in (database, wal_of(database)):
+        path.unlink(missing_ok=True)
+
+
+def start_build_file(final: Path, build: Path, start_fresh: bool) -> None:
+    """Create the build file: empty, or a copy of the published warehouse."""
+    build.parent.mkdir(parents=True, exist_ok=True)
+    remove_database(build)
+    if start_fresh or not final.exists():
+        return
+    shutil.copy2(final, build)
+    if wal_of(final).exists():
+        shutil.copy2(wal_of(final), wal_of(build))
+
+
+def publish(build: Path, final: Path) -> None:
+    """Atomically replace the published warehouse by the build file.
+
+    A WAL is tied to its database file: the build's moves with it, and a
+    stale one of the old file must not be replayed into the new file.
+    """
+    if wal_of(build).exists():
+        os.replace(wal_of(build), wal_of(final))
+    else:
+        wal_of(final).unlink(missing_ok=True)
+    os.replace(build, final)
+
+
+@contextmanager
+def building(final: Path, run_id: str, start_fresh: bool) -> Iterator[Path]:
+    """Yield the build file; publish it if the block succeeds, delete it if not."""
+    build = build_file_for(final, run_id)
+    start_build_file(final, build, start_fresh)
+    try:
+        yield build
+    except BaseException:
+        remove_database(build)
+        raise
+    publish(build, final)
+
+
+@contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the block (dbt reads PGB_DUCKDB_PATH from it)."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

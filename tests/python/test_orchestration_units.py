@@ -1,0 +1,136 @@
+"""The small pure pieces of the orchestration: dbt args, layers, partitions, swap."""
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration import settings
+from orchestration.dbt_args import dbt_build_args, layer_of
+from orchestration.partitions import MONTHLY_CLOSE, months_in_window
+from orchestration.schedules import late_exports_sensor
+from orchestration.run_all import cycle_lines, month_key, partition_arguments
+from orchestration.warehouse import build_file_for, building, environment, wal_of
+
+
+def test_dbt_build_reads_seeds_by_default():
+    assert dbt_build_args(None, ["raw_tasks", "raw_aps"]) == ["build", "--full-refresh"]
+
+
+def test_dbt_build_skips_raw_seeds_when_exports_come_as_files():
+    args = dbt_build_args(Path("/data/exports"), ["raw_tasks", "raw_aps"])
+    assert args == ["build", "--full-refresh", "--exclude", "raw_aps raw_tasks"]
+
+
+@pytest.mark.parametrize(
+    ("props", "layer"),
+    [
+        ({"resource_type": "seed", "name": "raw_tasks", "fqn": ["pgb", "raw_tasks"]}, "exports"),
+        ({"resource_type": "seed", "name": "ref_rules", "fqn": ["pgb", "ref_rules"]}, "reference"),
+        ({"resource_type": "model", "name": "stg_x", "fqn": ["pgb", "staging", "stg_x"]}, "staging"),
+        ({"resource_type": "model", "name": "int_x", "fqn": ["pgb", "intermediate", "pgb", "int_x"]}, "intermediate"),
+        ({"resource_type": "model", "name": "fct_x", "fqn": ["pgb", "marts", "supervision", "fct_x"]}, "marts"),
+        ({"resource_type": "model", "name": "rpt_x", "fqn": ["pgb", "reports", "rpt_x"]}, "reports"),
+        ({"resource_type": "model", "name": "odd", "fqn": ["pgb", "odd"]}, "marts"),
+    ],
+)
+def test_layer_of(props, layer):
+    assert layer_of(props) == layer
+
+
+def test_months_in_window_covers_each_month_once():
+    window = dg.TimeWindow(datetime(2025, 11, 1), datetime(2026, 2, 1))
+    assert months_in_window(window) == [date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1)]
+
+
+def test_monthly_partitions_start_with_the_program():
+    assert MONTHLY_CLOSE.get_first_partition_key() == "2025-05-01"
+
+
+def test_month_key_and_partition_arguments():
+    assert month_key("2025-6") == "2025-06-01"
+    assert month_key("2025-06-01") == "2025-06-01"
+    assert partition_arguments("2025-06-01", "2025-06-01") == {"partition_key": "2025-06-01"}
+    assert partition_arguments("2025-05-01", "2025-07-01")["tags"] == {
+        "dagster/asset_partition_range_start": "2025-05-01",
+        "dagster/asset_partition_range_end": "2025-07-01",
+    }
+
+
+def test_cycle_lines_one_per_cycle():
+    rows = [(1, "conforme", 3), (1, "nao_conforme", 1), (2, "conforme", 4)]
+    assert cycle_lines(rows) == ["cycle 1: conforme 3, nao_conforme 1", "cycle 2: conforme 4"]
+
+
+def test_paths_follow_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("PGB_DUCKDB_PATH", "warehouse/x.duckdb")
+    assert settings.warehouse_path(tmp_path) == tmp_path / "warehouse" / "x.duckdb"
+    monkeypatch.setenv("PGB_DUCKDB_PATH", str(tmp_path / "abs.duckdb"))
+    assert settings.warehouse_path(Path("/elsewhere")) == tmp_path / "abs.duckdb"
+    monkeypatch.delenv("PGB_EXPORTS_DIR", raising=False)
+    assert settings.exports_dir(tmp_path) is None
+    monkeypatch.setenv("PGB_EXPORTS_DIR", "exports")
+    assert settings.exports_dir(tmp_path) == tmp_path / "exports"
+    monkeypatch.setenv("PGB_CLOSE_DAY", "7")
+    assert settings.close_day_of_month() == 7
+
+
+def _database_with(path: Path, rows: int) -> None:
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create or replace table t as select * from range(?) r(i)", [rows])
+
+
+def _rows(path: Path) -> int:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute("select count(*) from t").fetchone()[0]
+
+
+def test_build_file_is_swapped_in_after_success(tmp_path):
+    final = tmp_path / "pgb.duckdb"
+    _database_with(final, 3)
+    with building(final, "run12345abc", start_fresh=True) as build:
+        assert build == build_file_for(final, "run12345abc") == tmp_path / "pgb.duckdb.tmp-run12345"
+        _database_with(build, 5)
+        assert _rows(final) == 3  # readers see the old warehouse during the build
+    assert _rows(final) == 5
+    assert not build.exists()
+
+
+def test_failed_build_leaves_the_published_file_alone(tmp_path):
+    final = tmp_path / "pgb.duckdb"
+    _database_with(final, 3)
+    before = final.read_bytes()
+    with pytest.raises(RuntimeError), building(final, "run-failed", start_fresh=False) as build:
+        assert _rows(build) == 3  # a partial rebuild starts from a copy
+        _database_with(build, 9)
+        raise RuntimeError("dbt failed")
+    assert final.read_bytes() == before
+    assert not build.exists() and not wal_of(build).exists()
+
+
+def test_environment_is_restored(monkeypatch):
+    monkeypatch.setenv("PGB_DUCKDB_PATH", "before")
+    with environment(PGB_DUCKDB_PATH="during"):
+        assert os.environ["PGB_DUCKDB_PATH"] == "during"
+    assert os.environ["PGB_DUCKDB_PATH"] == "before"
+
+
+def test_late_export_sensor_reruns_the_newest_month(tmp_path, monkeypatch):
+    monkeypatch.delenv("PGB_EXPORTS_DIR", raising=False)
+    (tmp_path / "seeds").mkdir()
+    export = tmp_path / "seeds" / "raw_tasks.csv"
+    export.write_text("task_id\n", encoding="utf-8")
+    sensor = late_exports_sensor(tmp_path)
+
+    first = dg.build_sensor_context(cursor=None)
+    assert isinstance(sensor(first), dg.SkipReason)  # the first tick only records the files
+    cursor = first.cursor
+    assert isinstance(sensor(dg.build_sensor_context(cursor=cursor)), dg.SkipReason)
+
+    export.write_text("task_id\nT1\n", encoding="utf-8")  # a late export lands
+    request = sensor(dg.build_sensor_context(cursor=cursor))
+    assert isinstance(request, dg.RunRequest)
+    assert request.partition_key == MONTHLY_CLOSE.get_last_partition_key()
