@@ -5,23 +5,14 @@
 -- Jinja loops below: indentation is checked by eye, not by sqlfluff.
 -- sqlfluff:exclude_rules:layout.indent,layout.cte_bracket,structure.column_order,layout.long_lines,references.consistent,ambiguous.column_references,structure.using,references.keywords
 {%- set rules = pgb_rules() %}
-{%- set rule_models = rules | map(attribute='model') | unique | list %}
 with
 
-evaluated_tasks as (
+task_rule_results as (
 
-    select * from {{ ref('int_tasks__evaluated') }}
-
-),
-
-{% for rule_model in rule_models %}
-{{ rule_model }} as (
-
-    select * from {{ ref(rule_model) }}
+    select * from {{ ref('int_tasks__rule_results') }}
 
 ),
 
-{% endfor %}
 professionals as (
 
     select * from {{ ref('stg_siape__professionals') }}
@@ -56,28 +47,20 @@ sisref_months_by_professional as (
 
 ),
 
-tasks_with_rule_columns as (
+tasks_with_payee_checks as (
 
     select
-        evaluated_tasks.*,
+        task_rule_results.*,
         professionals.siape is not null as payee_in_siape,
         professionals.unit_code as payee_unit_code,
-        sisref_months_by_professional.siape is not null as payee_has_sisref_in_month,
-        {%- for rule in rules %}
-        {{ rule.model }}.{{ rule.code | lower }},
-        {{ rule.model }}.{{ rule.code | lower }}_evidence{{ ',' if not loop.last }}
-        {%- endfor %}
-    from evaluated_tasks
-    {%- for rule_model in rule_models %}
-    inner join {{ rule_model }}
-        on evaluated_tasks.task_id = {{ rule_model }}.task_id
-    {%- endfor %}
+        sisref_months_by_professional.siape is not null as payee_has_sisref_in_month
+    from task_rule_results
     left join professionals
-        on evaluated_tasks.payee_siape = professionals.siape
+        on task_rule_results.payee_siape = professionals.siape
     left join sisref_months_by_professional
         on
-            evaluated_tasks.payee_siape = sisref_months_by_professional.siape
-            and evaluated_tasks.reference_month = sisref_months_by_professional.reference_month
+            task_rule_results.payee_siape = sisref_months_by_professional.siape
+            and task_rule_results.reference_month = sisref_months_by_professional.reference_month
 
 ),
 
@@ -101,7 +84,7 @@ tasks_with_outcome as (
                 then 'Servidor ' || payee_siape || ' sem intervalos nem ocorrências no Sisref em '
                     || strftime(reference_month, '%Y-%m') || ': não é possível verificar o expediente ordinário.'
         end as hold_explanation
-    from tasks_with_rule_columns
+    from tasks_with_payee_checks
 
 ),
 

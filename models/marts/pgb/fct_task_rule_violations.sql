@@ -4,23 +4,14 @@
 -- Jinja loops below: indentation is checked by eye, not by sqlfluff.
 -- sqlfluff:exclude_rules:layout.indent,layout.cte_bracket,structure.column_order,layout.long_lines,references.consistent,ambiguous.column_references,structure.using,references.keywords
 {%- set rules = pgb_rules() %}
-{%- set rule_models = rules | map(attribute='model') | unique | list %}
 with
 
-evaluated_tasks as (
+task_rule_results as (
 
-    select * from {{ ref('int_tasks__evaluated') }}
-
-),
-
-{% for rule_model in rule_models %}
-{{ rule_model }} as (
-
-    select * from {{ ref(rule_model) }}
+    select * from {{ ref('int_tasks__rule_results') }}
 
 ),
 
-{% endfor %}
 rules as (
 
     select * from {{ ref('stg_reference__rules') }}
@@ -32,9 +23,11 @@ fired_rules as (
     {%- for rule in rules %}
     select
         task_id,
+        payee_siape,
+        reference_month,
         '{{ rule.code }}' as rule_code,
         {{ rule.code | lower }}_evidence as evidence
-    from {{ rule.model }}
+    from task_rule_results
     where {{ rule.code | lower }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
@@ -47,13 +40,11 @@ final as (
         fired_rules.task_id,
         fired_rules.rule_code,
         fired_rules.evidence,
-        evaluated_tasks.payee_siape,
-        evaluated_tasks.reference_month,
+        fired_rules.payee_siape,
+        fired_rules.reference_month,
         rules.title as rule_title,
         rules.legal_source
     from fired_rules
-    inner join evaluated_tasks
-        on fired_rules.task_id = evaluated_tasks.task_id
     left join rules
         on fired_rules.rule_code = rules.rule_code
 
