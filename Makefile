@@ -12,7 +12,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 TEST_WAREHOUSE := warehouse/test-build.duckdb
 
-.PHONY: setup run test lint dbt-build pytest clean
+.PHONY: setup run close test lint dbt-build pytest clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -33,6 +33,10 @@ setup: $(VENV)/.installed target/manifest.json
 ## Build everything from the bundled seeds through Dagster and print the close summary.
 run: setup
 	$(PY) -m orchestration.run_all
+
+## Close one reference month (frozen package under $PGB_REPORTS_DIR): make close MONTH=2025-06
+close: setup
+	$(VENV)/bin/pgb close --month $(MONTH)
 
 ## Every test: SQL lint, dbt unit + data tests on the bundled seeds, pytest.
 test: setup lint dbt-build pytest

@@ -1,0 +1,5 @@
+import sys
+
+from pgb_close.cli import main
+
+sys.exit(main())

@@ -1,0 +1,160 @@
+"""Close one reference month: refuse if it must not happen, else build, decide, write, record.
+
+Order of the writes, so that a crash never leaves a half-closed month that
+looks closed: the package is written into a hidden staging folder; then the
+ledger file appears (atomic rename); then the staging folder is renamed to
+close-YYYY-MM. A refused close writes nothing at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from orchestration import settings
+from pgb_close.errors import CloseFailed, CloseRefused
+from pgb_close.inputs import fingerprint_inputs, sha256_of
+from pgb_close.ledger import Ledger
+from pgb_close.months import Month
+from pgb_close.package import ClosePackage, build_package
+from pgb_close.warehouse import read_snapshot
+from pgb_close.writers.charts import overview_png
+from pgb_close.writers.csv_files import write_csv_files
+from pgb_close.writers.html import write_summary
+from pgb_close.writers.manifest import git_state, manifest_document, write_manifest
+from pgb_close.writers.xlsx import write_xlsx
+
+LEDGER_FOLDER = "ledger"
+REOPENED_FOLDER = "reopened"
+BRASILIA = ZoneInfo(settings.TIMEZONE)
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    package: ClosePackage
+    folder: Path
+    ledger_file: Path
+    kept_package: Path | None  # where a reopened month's previous package went
+
+
+def package_folder(reports_dir: Path, month: Month) -> Path:
+    return reports_dir / f"close-{month}"
+
+
+def check_can_close(month: Month, ledger: Ledger, reports_dir: Path, reopen: bool) -> None:
+    """Raise CloseRefused with what to do instead; changes nothing."""
+    closed = ledger.closed_months()
+    folder = package_folder(reports_dir, month)
+    if reopen:
+        if month not in closed:
+            raise CloseRefused(f"{month} is not closed, there is nothing to reopen: run `pgb close --month {month}`.")
+        if closed[-1] != month:
+            raise CloseRefused(
+                f"{month} cannot be reopened: {closed[-1]} was closed after it and carries its adjustments. "
+                f"Corrections to {month} go into the next close as adjustments."
+            )
+        return
+    if month in closed or folder.exists():
+        raise CloseRefused(
+            f"{month} is already closed ({folder}); a closed month is never rewritten, so nothing was changed. "
+            "New evidence about its tasks is paid as adjustments in the next close. "
+            f"To replace this close deliberately: pgb close --month {month} --reopen --reason '...' "
+            f"(the current package is kept under {reports_dir / REOPENED_FOLDER})."
+        )
+    if closed and month < closed[-1]:
+        raise CloseRefused(
+            f"{month} is before the last closed month {closed[-1]}: its tasks reach the ledger as adjustments "
+            f"of the next close ({closed[-1].next()})."
+        )
+    if closed and month != closed[-1].next():
+        raise CloseRefused(f"close {closed[-1].next()} first: months are closed in order, and {closed[-1]} is the last closed.")
+
+
+def close_month(
+    month: Month,
+    *,
+    reports_dir: Path,
+    project_dir: Path,
+    build_warehouse: Callable[[Month], Path],
+    reopen: bool = False,
+    reason: str | None = None,
+    picture: Path | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(BRASILIA),
+) -> CloseResult:
+    ledger = Ledger(reports_dir / LEDGER_FOLDER)
+    if reopen and not (reason or "").strip():
+        raise CloseRefused("--reopen replaces a closed month: say why with --reason '...' (kept in the manifest).")
+    check_can_close(month, ledger, reports_dir, reopen)
+    with ledger.locked():
+        check_can_close(month, ledger, reports_dir, reopen)  # another close may have finished meanwhile
+        inputs = fingerprint_inputs(project_dir)
+        snapshot = read_snapshot(build_warehouse(month), project_dir)
+        if fingerprint_inputs(project_dir) != inputs:
+            raise CloseFailed("an input export changed while the pipeline ran: run the close again on stable files.")
+        excluding = month if reopen else None
+        earlier_closes = [closed for closed in ledger.closed_months() if closed != excluding]
+        package = build_package(
+            month,
+            snapshot,
+            standing=ledger.standing(excluding),
+            earlier_entries=ledger.entries(excluding),
+            ledger_start=earlier_closes[0] if earlier_closes else month,
+        )
+        staging = _write_package_files(package, reports_dir)
+        kept, reopened = (_set_aside(month, ledger, reports_dir, reason) if reopen else (None, None))
+        ledger_file = ledger.write_close(month, package.ledger_entries)
+        exports_dir = settings.exports_dir(project_dir)
+        document = manifest_document(
+            package,
+            closed_at=now().isoformat(timespec="seconds"),
+            git=git_state(project_dir),
+            inputs=inputs,
+            exports_dir=str(exports_dir) if exports_dir else None,
+            package_files=sorted(staging.iterdir()),
+            ledger_file=str(ledger_file.relative_to(reports_dir)),
+            ledger_sha256=sha256_of(ledger_file),
+            reopened=reopened,
+        )
+        write_manifest(document, staging / "manifest.json")
+        folder = package_folder(reports_dir, month)
+        os.replace(staging, folder)
+    if picture is not None:
+        picture.parent.mkdir(parents=True, exist_ok=True)
+        picture.write_bytes(overview_png(package))
+    return CloseResult(package, folder, ledger_file, kept)
+
+
+def _write_package_files(package: ClosePackage, reports_dir: Path) -> Path:
+    staging = reports_dir / f".close-{package.month}.staging"
+    shutil.rmtree(staging, ignore_errors=True)  # left by a crashed close
+    staging.mkdir(parents=True)
+    write_csv_files(package, staging)
+    write_xlsx(package, staging / "close.xlsx")
+    write_summary(package, staging / "summary.html")
+    return staging
+
+
+def _set_aside(month: Month, ledger: Ledger, reports_dir: Path, reason: str) -> tuple[Path, dict]:
+    """Reopen: keep the month's package and ledger file under reopened/, numbered."""
+    folder = package_folder(reports_dir, month)
+    kept_root = reports_dir / REOPENED_FOLDER
+    number = 1 + len(list(kept_root.glob(f"close-{month}.*")))
+    kept = kept_root / f"close-{month}.{number}"
+    previous_manifest = folder / "manifest.json"
+    previous_closed_at = json.loads(previous_manifest.read_text(encoding="utf-8"))["closed_at"] if previous_manifest.exists() else None
+    kept_root.mkdir(parents=True, exist_ok=True)
+    if folder.exists():
+        os.replace(folder, kept)
+    kept_ledger = ledger.set_aside(month, str(number))
+    return kept, {
+        "reason": reason.strip(),
+        "previous_closed_at": previous_closed_at,
+        "previous_package": str(kept.relative_to(reports_dir)),
+        "previous_ledger_file": str(kept_ledger.relative_to(reports_dir)),
+    }

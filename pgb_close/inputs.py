@@ -1,0 +1,66 @@
+"""The input files of a close: the 15 raw exports and the project's reference seeds.
+
+Each is fingerprinted (rows, SHA-256) before the pipeline runs and again
+after: a file that changed in between would make the package disagree with
+its manifest, so the close stops instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+
+from expectations.contract import RAW_EXPORTS
+from expectations.validation import export_path
+from orchestration import settings
+
+REFERENCE_SEEDS = ("ref_parameters", "ref_rules", "ref_sisref_codes")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    name: str
+    path: str  # relative to the project when inside it
+    rows: int | None  # data rows (header excluded); None when the file is missing
+    sha256: str | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def input_paths(project_dir: Path) -> dict[str, Path]:
+    exports_dir = settings.exports_dir(project_dir)
+    paths = {export: export_path(export, exports_dir, project_dir) for export in RAW_EXPORTS}
+    paths.update({seed: project_dir / "seeds" / f"{seed}.csv" for seed in REFERENCE_SEEDS})
+    return paths
+
+
+def fingerprint_inputs(project_dir: Path) -> list[InputFile]:
+    return [_fingerprint(name, path, project_dir) for name, path in input_paths(project_dir).items()]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fingerprint(name: str, path: Path, project_dir: Path) -> InputFile:
+    shown = str(path.relative_to(project_dir)) if path.is_relative_to(project_dir) else str(path)
+    if not path.exists():
+        return InputFile(name, shown, None, None)
+    return InputFile(name, shown, _row_count(path), sha256_of(path))
+
+
+def _row_count(path: Path) -> int:
+    if path.suffix == ".parquet":
+        with duckdb.connect() as connection:
+            return connection.execute("select count(*) from read_parquet(?)", [str(path)]).fetchone()[0]
+    with path.open(newline="", encoding="utf-8") as handle:
+        return max(sum(1 for _ in csv.reader(handle)) - 1, 0)

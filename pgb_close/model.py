@@ -1,0 +1,78 @@
+"""What a close reads from the warehouse, as plain immutable records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from pgb_close.months import Month
+
+APPROVED, REJECTED, HELD = "approved", "rejected", "held"
+# A task of the ledger that no longer is an evaluated task (e.g. the GET
+# export now shows it cancelled or in an ordinary queue): nothing is due.
+NOT_EVALUATED = "not_evaluated"
+# previous_outcome of a task of a closed month that no close has decided yet
+# (its data arrived after that month was closed).
+NOT_IN_CLOSE = "not_in_close"
+
+
+@dataclass(frozen=True)
+class TaskVerdict:
+    """One row of fct_task_evaluations, as the close needs it."""
+
+    task_id: str
+    payee_siape: str
+    reference_month: Month
+    concluded_at: datetime
+    outcome: str
+    rules: str  # 'R404,R421', '' when none
+    held_reason: str | None
+    due_amount: Decimal  # payment_amount: the value in force at concluded_at if approved, else 0
+    unit_code: str | None
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One row of fct_task_rule_violations."""
+
+    task_id: str
+    rule_code: str
+    rule_title: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Professional:
+    siape: str
+    name: str
+    unit_code: str | None
+
+
+@dataclass(frozen=True)
+class ParameterRow:
+    """One version of a parameter (ref_parameters)."""
+
+    name: str
+    value: str | None
+    effective_from: date
+    effective_to: date | None
+    legal_source: str
+    published_on: date | None
+
+    def in_force_on(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+
+@dataclass(frozen=True)
+class WarehouseSnapshot:
+    """Everything a close reads from one published warehouse, read at once."""
+
+    verdicts: tuple[TaskVerdict, ...]
+    violations_by_task: dict[str, tuple[Violation, ...]]  # in rule-code order
+    professionals: dict[str, Professional]
+    parameters: tuple[ParameterRow, ...]
+    rule_titles: dict[str, str]
+
+    def violations_of(self, task_id: str) -> tuple[Violation, ...]:
+        return self.violations_by_task.get(task_id, ())

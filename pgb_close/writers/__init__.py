@@ -1,0 +1,1 @@
+"""Writers of the close package: CSV, XLSX, HTML summary, manifest."""
