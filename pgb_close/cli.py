@@ -1,4 +1,4 @@
-"""`pgb close --month YYYY-MM`: the monthly payment close (see docs/close.md).
+"""`pgb close --month YYYY-MM`: the monthly payment close (see README, "Monthly payment close").
 
 Exit status: 0 closed; 1 the pipeline or the close failed (nothing written);
 2 refused (already closed, out of order, bad month), nothing changed.
