@@ -31,7 +31,10 @@ def _write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
 
 def build_close_report(project_dir: Path) -> dg.AssetsDefinition:
     def close_report(context: AssetExecutionContext) -> dg.MaterializeResult:
-        """Per reference month: reports/close_<YYYY-MM>.csv, one row per payee."""
+        """Per reference month: reports/previews/close_<YYYY-MM>.csv, one row per payee.
+
+        A preview, rebuilt on every run; the frozen package of a month is `pgb close`.
+        """
         months = months_in_window(context.partition_time_window)
         written, totals = [], {"approved": 0, "rejected": 0, "held": 0}
         with read_only(settings.warehouse_path(project_dir)) as connection:
@@ -40,7 +43,7 @@ def build_close_report(project_dir: Path) -> dg.AssetsDefinition:
             summaries = {s.reference_month: s for s in close_summary(connection, months[0], months[-1])}
             for month in months:
                 header, rows = payee_rows(connection, month)
-                path = settings.reports_dir(project_dir) / f"close_{month:%Y-%m}.csv"
+                path = settings.reports_dir(project_dir) / "previews" / f"close_{month:%Y-%m}.csv"
                 _write_csv(path, header, rows)
                 written.append(str(path))
                 summary = summaries.get(month)

@@ -85,7 +85,7 @@ def test_every_asset_materializes_on_the_bundled_seeds(pipeline):
     counts = table_counts(pipeline.warehouse)
     assert {"fct_task_evaluations", "fct_task_rule_violations", "raw_tasks", "ref_rules"} <= set(counts)
     assert counts["ref_rules"] > 0
-    assert sorted(p.name for p in pipeline.reports.glob("close_*.csv")) == [
+    assert sorted(p.name for p in (pipeline.reports / "previews").glob("close_*.csv")) == [
         "close_2025-05.csv",
         "close_2025-06.csv",
         "close_2025-07.csv",
