@@ -115,21 +115,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    arguments = parse_args(argv)
+def materialize_months(first_month: str, last_month: str, project_dir: Path = settings.PROJECT_DIR) -> CloseRun:
+    """Run the close job for the months [first, last] on the instance in $DAGSTER_HOME.
+
+    The one entry point `make run` and `pgb close` share. The models may have
+    changed since `make setup`: dbt must not run a node Dagster's manifest does
+    not know, so it parses first (partial parse: seconds).
+    """
+    from orchestration.factory import build_definitions
     from orchestration.instance import prepare_dagster_home
 
     prepare_dagster_home()
-    # The models may have changed since `make setup`: dbt must not run a node
-    # Dagster's manifest does not know, so parse first (partial parse: seconds).
-    parse_manifest(make_dbt_project(settings.PROJECT_DIR))
-    from orchestration.definitions import defs
+    parse_manifest(make_dbt_project(project_dir))
+    definitions = build_definitions(project_dir)
+    with dg.DagsterInstance.get() as instance:
+        return run_close(definitions, instance, first_month, last_month)
 
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse_args(argv)
     first, last = all_close_months()
     if arguments.month:
         first = last = month_key(arguments.month)
-    with dg.DagsterInstance.get() as instance:
-        run = run_close(defs, instance, first, last)
+    run = materialize_months(first, last)
     if not run.success:
         print(failure_report(run), file=sys.stderr)
         return 1

@@ -29,19 +29,9 @@ def check_month_can_run(month: Month) -> None:
 
 def build_warehouse(month: Month, project_dir: Path = settings.PROJECT_DIR) -> Path:
     """Materialize every asset for the month's partition through Dagster; return the published warehouse."""
-    import dagster as dg
+    from orchestration.run_all import failure_report, materialize_months
 
-    from orchestration.dbt_assets import make_dbt_project, parse_manifest
-    from orchestration.factory import build_definitions
-    from orchestration.instance import prepare_dagster_home
-    from orchestration.run_all import failure_report, run_close
-
-    prepare_dagster_home()
-    # Models may have changed since `make setup`: Dagster must see the current manifest.
-    parse_manifest(make_dbt_project(project_dir))
-    definitions = build_definitions(project_dir)
-    with dg.DagsterInstance.get() as instance:
-        run = run_close(definitions, instance, month.partition_key, month.partition_key)
+    run = materialize_months(month.partition_key, month.partition_key, project_dir)
     if not run.success:
         raise CloseFailed(failure_report(run))
     return settings.warehouse_path(project_dir)
