@@ -20,9 +20,9 @@ DANGLING_SUFFIX = "__dangling"
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"  # contract 1: `2025-06-02 18:30:00`
 DATE_FORMAT = "%Y-%m-%d"
-TIME_REGEX = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"  # contract 1: `HH:MM`
+TIME_REGEX = r"^(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?$"  # contract 1: `HH:MM`
 INTEGER_REGEX = r"^-?\d+$"
-DECIMAL_REGEX = r"^-?\d+(\.\d+)?$"
+DECIMAL_REGEX = r"^-?\d+(?:\.\d+)?$"
 SIAPE_REGEX = r"^\d{7}$"
 FIRST_OF_MONTH_REGEX = r"^\d{4}-\d{2}-01$"
 BOOLEAN_VALUES = ["true", "false"]
@@ -74,6 +74,7 @@ def build_expectations(contract: ExportContract, present_columns: list[str]) -> 
     than by every expectation that mentions it.
     """
     import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
 
     present = set(present_columns)
     # The derived `__dangling` columns are appended last by the validation.
@@ -138,8 +139,7 @@ def build_expectations(contract: ExportContract, present_columns: list[str]) -> 
             expectations.append(
                 gxe.ExpectColumnValuesToNotBeNull(
                     column=rule.column,
-                    row_condition=f"{rule.condition_column}=={rule.condition_value!r}",
-                    condition_parser="pandas",
+                    row_condition=Column(rule.condition_column) == rule.condition_value,
                     meta=_meta(rule.column, rule.why),
                 )
             )

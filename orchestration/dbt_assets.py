@@ -96,8 +96,8 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         """`dbt build` into a new warehouse file, swapped in only when dbt succeeds."""
         final = settings.warehouse_path(project_dir)
         args = dbt_build_args(settings.exports_dir(project_dir), RAW_EXPORTS)
-        target = settings.dbt_target_dir(project_dir) / f"dagster-{context.run_id[:8]}"
-        with building(final, context.run_id, start_fresh=_every_dbt_asset_selected(context)) as build:
+        target = settings.dbt_target_dir(project_dir) / f"dagster-{context.run.run_id[:8]}"
+        with building(final, context.run.run_id, start_fresh=_every_dbt_asset_selected(context)) as build:
             context.log.info(f"dbt builds into {build}; {final} is replaced only if it succeeds")
             with environment(PGB_DUCKDB_PATH=str(build)):
                 # Held back until the swap: a failed build must record no materialization.
