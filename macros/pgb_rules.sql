@@ -81,3 +81,11 @@
         'r409_sub_decisions': 'deferimento;indeferimento',
     }) }}
 {%- endmacro %}
+
+{#-
+  The one reading of a reference row's effective dates: in force on `day`
+  from effective_from to effective_to, both inclusive; a null effective_to is open.
+-#}
+{% macro in_force_on(day, relation) -%}
+    ({{ day }} >= {{ relation }}.effective_from and ({{ relation }}.effective_to is null or {{ day }} <= {{ relation }}.effective_to))
+{%- endmacro %}

@@ -47,8 +47,7 @@ values_in_force as (
     left join parameters
         on
             days_by_parameter.name = parameters.name
-            and days_by_parameter.day >= parameters.effective_from
-            and (parameters.effective_to is null or days_by_parameter.day <= parameters.effective_to)
+            and {{ in_force_on('days_by_parameter.day', 'parameters') }}
     group by days_by_parameter.name, days_by_parameter.day
 
 )

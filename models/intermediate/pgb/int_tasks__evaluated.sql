@@ -42,12 +42,7 @@ parameters_in_force_at_conclusion as (
         {%- endfor %}
     from concluded_extraordinary_tasks
     left join parameters
-        on
-            cast(concluded_extraordinary_tasks.concluded_at as date) >= parameters.effective_from
-            and (
-                parameters.effective_to is null
-                or cast(concluded_extraordinary_tasks.concluded_at as date) <= parameters.effective_to
-            )
+        on {{ in_force_on('cast(concluded_extraordinary_tasks.concluded_at as date)', 'parameters') }}
     group by concluded_extraordinary_tasks.task_id
 
 ),

@@ -40,8 +40,7 @@ calendar_anchors as (
     where
         name = 'aps_cycle_first_start'
         and try_cast(value as date) is not null
-        and effective_from <= cast(value as date)
-        and (effective_to is null or effective_to >= cast(value as date))
+        and {{ in_force_on('cast(value as date)', 'parameters') }}
 
 ),
 
@@ -115,9 +114,7 @@ cycle_starts (cycle_number, cycle_start) as (
     from cycle_starts
     cross join newest_task_date
     inner join cycle_lengths
-        on
-            cycle_starts.cycle_start >= cycle_lengths.effective_from
-            and (cycle_lengths.effective_to is null or cycle_starts.cycle_start <= cycle_lengths.effective_to)
+        on {{ in_force_on('cycle_starts.cycle_start', 'cycle_lengths') }}
     inner join ordered_anchors
         on
             cycle_starts.cycle_start >= ordered_anchors.anchor_start
@@ -142,13 +139,9 @@ cycles_with_deadline as (
     from cycle_starts
     cross join newest_task_date
     left join window_lengths
-        on
-            cycle_starts.cycle_start >= window_lengths.effective_from
-            and (window_lengths.effective_to is null or cycle_starts.cycle_start <= window_lengths.effective_to)
+        on {{ in_force_on('cycle_starts.cycle_start', 'window_lengths') }}
     left join cycle_lengths
-        on
-            cycle_starts.cycle_start >= cycle_lengths.effective_from
-            and (cycle_lengths.effective_to is null or cycle_starts.cycle_start <= cycle_lengths.effective_to)
+        on {{ in_force_on('cycle_starts.cycle_start', 'cycle_lengths') }}
     where cycle_starts.cycle_start <= newest_task_date.newest_created_on
 
 ),
