@@ -21,14 +21,19 @@ from orchestration import settings
 from orchestration.dbt_assets import export_asset_key
 
 
-def file_fingerprint(path: Path) -> dict:
-    if not path.exists():
-        return {"exists": False}
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB chunks (exports can be large)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    return {"exists": True, "size_bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+    return digest.hexdigest()
+
+
+def file_fingerprint(path: Path) -> dict:
+    if not path.exists():
+        return {"exists": False}
+    return {"exists": True, "size_bytes": path.stat().st_size, "sha256": sha256_of(path)}
 
 
 def _materialization(validation: ExportValidation) -> dg.MaterializeResult:

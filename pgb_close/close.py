@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 from orchestration import settings
 from pgb_close.errors import CloseFailed, CloseRefused
-from pgb_close.inputs import fingerprint_inputs, sha256_of
+from orchestration.exports import sha256_of
+from pgb_close.inputs import fingerprint_inputs
 from pgb_close.ledger import Ledger
 from pgb_close.months import Month
 from pgb_close.package import ClosePackage, build_package

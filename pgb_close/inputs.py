@@ -8,7 +8,6 @@ its manifest, so the close stops instead.
 from __future__ import annotations
 
 import csv
-import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import duckdb
 from expectations.contract import RAW_EXPORTS
 from expectations.validation import export_path
 from orchestration import settings
+from orchestration.exports import sha256_of
 
 REFERENCE_SEEDS = ("ref_parameters", "ref_rules", "ref_sisref_codes")
 
@@ -41,14 +41,6 @@ def input_paths(project_dir: Path) -> dict[str, Path]:
 
 def fingerprint_inputs(project_dir: Path) -> list[InputFile]:
     return [_fingerprint(name, path, project_dir) for name, path in input_paths(project_dir).items()]
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _fingerprint(name: str, path: Path, project_dir: Path) -> InputFile:

@@ -10,7 +10,8 @@ import subprocess
 from decimal import Decimal
 from pathlib import Path
 
-from pgb_close.inputs import InputFile, sha256_of
+from orchestration.exports import sha256_of
+from pgb_close.inputs import InputFile
 from pgb_close.package import ClosePackage
 
 
