@@ -1,7 +1,8 @@
 -- Portaria PRES/INSS 1.839/2025, Anexo II, R414 (licença sem vencimento), R415
 -- (cedido fora do Ministério da Previdência Social), R416 (afastamento superior
 -- a 180 dias ininterruptos) and R417 (inativo): the payee's SIAPE periods on the
--- conclusion day (contract 3; periods are inclusive, a null end is open).
+-- conclusion day (contract 3; periods are inclusive, a null end is open; R416 as
+-- read by contract v2: the days the absence had lasted on the conclusion day).
 with
 
 evaluated_tasks as (
@@ -55,47 +56,34 @@ period_rules_by_task as (
 
 ),
 
--- R416: an open afastamento counts up to the last day of the task's reference
--- month, so the runs are built per payee and reference month.
-payee_months as (
-
-    select distinct
-        payee_siape,
-        reference_month,
-        cast(last_day(reference_month) as date) as reference_month_end
-    from evaluated_tasks
-
-),
-
-afastamentos_by_payee_month as (
+-- R416 (contract v2): judged on the conclusion day. Overlapping or
+-- consecutive-day afastamento periods of the payee merge into one run; what
+-- counts is how long the run had lasted on that day, so its end (open or
+-- filled in later) never changes a verdict. An open period runs on without end.
+afastamentos as (
 
     select
-        payee_months.payee_siape,
-        payee_months.reference_month,
-        hr_periods.period_id,
-        hr_periods.start_date,
-        coalesce(hr_periods.end_date, payee_months.reference_month_end) as counted_end_date,
-        hr_periods.end_date is null as is_open_ended
-    from payee_months
-    inner join hr_periods
-        on payee_months.payee_siape = hr_periods.siape
-    where
-        hr_periods.kind = 'afastamento'
-        and coalesce(hr_periods.end_date, payee_months.reference_month_end) >= hr_periods.start_date
+        siape,
+        period_id,
+        start_date,
+        end_date,
+        -- An open period has no end yet: it bridges every later period.
+        coalesce(end_date, date '9999-12-31') as end_date_or_open
+    from hr_periods
+    where kind = 'afastamento'
 
 ),
 
--- Overlapping or consecutive-day periods merge into one run (gaps and islands).
 afastamentos_with_previous_end as (
 
     select
         *,
-        max(counted_end_date) over (
-            partition by payee_siape, reference_month
-            order by start_date, counted_end_date, period_id
+        max(end_date_or_open) over (
+            partition by siape
+            order by start_date, end_date_or_open, period_id
             rows between unbounded preceding and 1 preceding
         ) as latest_previous_end_date
-    from afastamentos_by_payee_month
+    from afastamentos
 
 ),
 
@@ -109,8 +97,8 @@ afastamentos_numbered_by_run as (
                 else 0
             end
         ) over (
-            partition by payee_siape, reference_month
-            order by start_date, counted_end_date, period_id
+            partition by siape
+            order by start_date, end_date_or_open, period_id
             rows between unbounded preceding and current row
         ) as run_number
     from afastamentos_with_previous_end
@@ -120,16 +108,13 @@ afastamentos_numbered_by_run as (
 afastamento_runs as (
 
     select
-        payee_siape,
-        reference_month,
+        siape,
         run_number,
         min(start_date) as run_start_date,
-        max(counted_end_date) as run_end_date,
-        max(counted_end_date) - min(start_date) + 1 as run_days,
-        string_agg(period_id, ', ' order by start_date, period_id) as run_period_ids,
-        bool_or(is_open_ended) as has_open_ended_period
+        max(end_date_or_open) as run_end_date_or_open,
+        string_agg(period_id, ', ' order by start_date, period_id) as run_period_ids
     from afastamentos_numbered_by_run
-    group by payee_siape, reference_month, run_number
+    group by siape, run_number
 
 ),
 
@@ -138,18 +123,17 @@ afastamento_run_on_conclusion_day as (
     select
         evaluated_tasks.task_id,
         afastamento_runs.run_start_date,
-        afastamento_runs.run_end_date,
-        afastamento_runs.run_days,
         afastamento_runs.run_period_ids,
-        afastamento_runs.has_open_ended_period,
-        afastamento_runs.run_days > evaluated_tasks.r416_max_days as exceeds_max_days,
+        evaluated_tasks.concluded_on - afastamento_runs.run_start_date + 1 as days_elapsed,
+        evaluated_tasks.concluded_on - afastamento_runs.run_start_date + 1
+        > evaluated_tasks.r416_max_days as exceeds_max_days,
         evaluated_tasks.r416_max_days
     from evaluated_tasks
     inner join afastamento_runs
         on
-            evaluated_tasks.payee_siape = afastamento_runs.payee_siape
-            and evaluated_tasks.reference_month = afastamento_runs.reference_month
-            and evaluated_tasks.concluded_on between afastamento_runs.run_start_date and afastamento_runs.run_end_date
+            evaluated_tasks.payee_siape = afastamento_runs.siape
+            and evaluated_tasks.concluded_on
+            between afastamento_runs.run_start_date and afastamento_runs.run_end_date_or_open
 
 ),
 
@@ -178,17 +162,12 @@ final as (
             when afastamento_run_on_conclusion_day.exceeds_max_days
                 then
                     'Conclusão em ' || {{ evidence_date('evaluated_tasks.concluded_on') }}
-                    || ' durante afastamento ininterrupto do servidor ' || evaluated_tasks.payee_siape
-                    || ' de ' || {{ evidence_date('afastamento_run_on_conclusion_day.run_start_date') }}
-                    || ' a ' || {{ evidence_date('afastamento_run_on_conclusion_day.run_end_date') }}
-                    || ' (' || cast(afastamento_run_on_conclusion_day.run_days as varchar) || ' dias > '
+                    || ', no ' || cast(afastamento_run_on_conclusion_day.days_elapsed as varchar)
+                    || 'º dia de afastamento ininterrupto do servidor ' || evaluated_tasks.payee_siape
+                    || ', iniciado em ' || {{ evidence_date('afastamento_run_on_conclusion_day.run_start_date') }}
+                    || ' (' || cast(afastamento_run_on_conclusion_day.days_elapsed as varchar) || ' dias decorridos > '
                     || cast(afastamento_run_on_conclusion_day.r416_max_days as varchar) || '; períodos '
-                    || afastamento_run_on_conclusion_day.run_period_ids
-                    || case
-                        when afastamento_run_on_conclusion_day.has_open_ended_period
-                            then '; período em aberto contado até o fim do mês de referência'
-                        else ''
-                    end || ').'
+                    || afastamento_run_on_conclusion_day.run_period_ids || ').'
         end as r416_evidence,
         coalesce(period_rules_by_task.r417, false) as r417,
         case

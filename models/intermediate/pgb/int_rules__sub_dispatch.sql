@@ -2,7 +2,8 @@
 -- SUB) and Quadro R409 (Portaria 1.854/2025, retroactive to 2025-05-19 by its
 -- art. 2º). Contract 3: assistencial and incapacidade services are judged by the
 -- NB's SIBE status; other initial recognitions need a deferimento/indeferimento
--- dispatch that is automatic or by the payee. Lists come from ref_parameters.
+-- dispatch that is automatic, or by the payee within the task's lifetime
+-- (contract v2). Lists come from ref_parameters.
 with
 
 evaluated_tasks as (
@@ -77,7 +78,10 @@ sibe_judged_tasks as (
 
 ),
 
--- No time window here: the rule asks that the decision dispatch exists on the NB.
+-- An automatic decision counts at any time ("não se aplica essa regra quando o
+-- despacho for emitido de forma automática"); a manual one only when the payee
+-- made it within this task's lifetime (contract v2: the window of R406), so a
+-- dispatch from an earlier task on the same benefit is not this task's.
 initial_recognition_dispatches as (
 
     select
@@ -85,10 +89,16 @@ initial_recognition_dispatches as (
         sub_dispatches.dispatch_id,
         sub_dispatches.siape,
         sub_dispatches.decision,
+        sub_dispatches.dispatched_at,
         {{ in_parameter_list('sub_dispatches.decision', 'tasks_by_r409_branch.r409_sub_decisions') }}
             as is_decision,
         coalesce(sub_dispatches.is_automatic, false)
-        or coalesce(sub_dispatches.siape = tasks_by_r409_branch.payee_siape, false) as is_automatic_or_by_payee
+        or coalesce(
+            sub_dispatches.siape = tasks_by_r409_branch.payee_siape
+            and sub_dispatches.dispatched_at >= tasks_by_r409_branch.created_at
+            and sub_dispatches.dispatched_at <= tasks_by_r409_branch.concluded_at,
+            false
+        ) as is_automatic_or_by_payee_within_task
     from tasks_by_r409_branch
     inner join sub_dispatches
         on tasks_by_r409_branch.nb = sub_dispatches.nb
@@ -100,9 +110,10 @@ dispatch_summary_by_task as (
 
     select
         task_id,
-        bool_or(is_decision and is_automatic_or_by_payee) as has_valid_decision_dispatch,
+        bool_or(is_decision and is_automatic_or_by_payee_within_task) as has_valid_decision_dispatch,
         string_agg(
-            dispatch_id || ' (' || decision || ', por ' || coalesce(siape, 'sistema') || ')',
+            dispatch_id || ' (' || decision || ', por ' || coalesce(siape, 'sistema')
+            || ', em ' || {{ evidence_ts('dispatched_at') }} || ')',
             ', ' order by dispatch_id
         ) as dispatches_found
     from initial_recognition_dispatches
@@ -117,7 +128,9 @@ dispatch_judged_tasks as (
         not coalesce(dispatch_summary_by_task.has_valid_decision_dispatch, false) as r409,
         'Reconhecimento inicial sem despacho de '
         || replace(tasks_by_r409_branch.r409_sub_decisions, ';', ' ou ')
-        || ' no SUB feito pelo responsável ' || tasks_by_r409_branch.payee_siape || ' ou de forma automática'
+        || ' no SUB feito de forma automática ou pelo responsável ' || tasks_by_r409_branch.payee_siape
+        || ' entre a criação (' || {{ evidence_ts('tasks_by_r409_branch.created_at') }}
+        || ') e a conclusão (' || {{ evidence_ts('tasks_by_r409_branch.concluded_at') }} || ') da tarefa'
         || case
             when tasks_by_r409_branch.nb is null then ' (tarefa sem NB)'
             when dispatch_summary_by_task.task_id is null

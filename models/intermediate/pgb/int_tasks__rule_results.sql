@@ -29,8 +29,10 @@ final as (
         evaluated_tasks.*,
         {%- for rule in rules %}
         {{ rule.model }}.{{ rule.code | lower }},
-        {{ rule.model }}.{{ rule.code | lower }}_evidence{{ ',' if not loop.last }}
+        {{ rule.model }}.{{ rule.code | lower }}_evidence,
         {%- endfor %}
+        -- Contract v2, section 4: a rule that cannot be judged holds the task.
+        int_rules__pgd.r410_unjudgeable_reason
     from evaluated_tasks
     {%- for rule_model in rule_models %}
     inner join {{ rule_model }}

@@ -1,7 +1,8 @@
 -- Portaria PRES/INSS 1.839/2025, Anexo II (redação da Portaria 1.854/2025) and
 -- contract 4: one verdict per evaluated task. Rejected when any rule fires;
--- otherwise held when the payee cannot be checked (not in SIAPE, or no Sisref
--- record in the month); otherwise approved and paid the value in force.
+-- otherwise held when the payee cannot be checked (not in SIAPE, no Sisref
+-- record in the month, or a PGD plan R410 cannot judge for lack of a net
+-- target, contract v2); otherwise approved and paid the value in force.
 -- Jinja loops below: indentation is checked by eye, not by sqlfluff.
 -- sqlfluff:exclude_rules:layout.indent,layout.cte_bracket,structure.column_order,layout.long_lines,references.consistent,ambiguous.column_references,structure.using,references.keywords
 {%- set rules = pgb_rules() %}
@@ -74,16 +75,24 @@ tasks_with_outcome as (
             case when {{ rule.code | lower }} then '{{ rule.code }}' end
             {%- endfor %}
         ) as rejection_rules,
-        case
-            when
-                not payee_in_siape
-                then 'Servidor ' || coalesce(payee_siape, '(não informado)')
-                    || ' não consta no cadastro SIAPE (raw_professionals).'
-            when
-                not payee_has_sisref_in_month
-                then 'Servidor ' || payee_siape || ' sem intervalos nem ocorrências no Sisref em '
-                    || strftime(reference_month, '%Y-%m') || ': não é possível verificar o expediente ordinário.'
-        end as hold_explanation
+        -- Every reason that applies, in the order of contract 4; null when none.
+        nullif(
+            concat_ws(
+                ' ',
+                case
+                    when not payee_in_siape
+                        then 'Servidor ' || coalesce(payee_siape, '(não informado)')
+                        || ' não consta no cadastro SIAPE (raw_professionals).'
+                end,
+                case
+                    when payee_in_siape and not payee_has_sisref_in_month
+                        then 'Servidor ' || payee_siape || ' sem intervalos nem ocorrências no Sisref em '
+                        || strftime(reference_month, '%Y-%m') || ': não é possível verificar o expediente ordinário.'
+                end,
+                r410_unjudgeable_reason
+            ),
+            ''
+        ) as hold_explanation
     from tasks_with_payee_checks
 
 ),
