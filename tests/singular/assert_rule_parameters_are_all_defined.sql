@@ -1,9 +1,6 @@
--- Every rule parameter the models read has rows in ref_parameters: the
--- contract's default stands in for a missing one only so a run never fails
--- half-way; this test makes the gap visible.
--- Jinja loops below: indentation is checked by eye, not by sqlfluff.
--- sqlfluff:exclude_rules:layout.indent,layout.cte_bracket,structure.column_order,layout.long_lines,references.consistent,ambiguous.column_references,structure.using,references.keywords
-{%- set parameter_defaults = pgb_contract_parameter_defaults() %}
+-- Every parameter the contract names (ref_parameter_defaults) has rows in
+-- ref_parameters: the contract's value stands in for a missing one only so a
+-- run never fails half-way; this test makes the gap visible.
 with
 
 parameters as (
@@ -12,17 +9,14 @@ parameters as (
 
 ),
 
-expected_parameters as (
+parameter_defaults as (
 
-    {%- for name in parameter_defaults %}
-    select '{{ name }}' as name
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+    select * from {{ ref('stg_reference__parameter_defaults') }}
 
 )
 
-select expected_parameters.name as missing_parameter
-from expected_parameters
+select parameter_defaults.name as missing_parameter
+from parameter_defaults
 left join parameters
-    on expected_parameters.name = parameters.name
+    on parameter_defaults.name = parameters.name
 where parameters.name is null

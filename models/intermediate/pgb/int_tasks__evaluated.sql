@@ -1,9 +1,8 @@
--- Contract 2 "Evaluated task" (Portaria PRES/INSS 1.839/2025, Anexo II): a task
--- concluded in an extraordinary queue on or after the program start, with the
--- parameters in force on its conclusion day (ref_parameters, by effective date).
--- Jinja loops below: indentation is checked by eye, not by sqlfluff.
--- sqlfluff:exclude_rules:layout.indent,layout.cte_bracket,structure.column_order,layout.long_lines,references.consistent,ambiguous.column_references,structure.using,references.keywords
-{%- set parameter_defaults = pgb_contract_parameter_defaults() %}
+-- Contract 2, "Evaluated task" (Portaria PRES/INSS 1.839/2025, Anexo II): a task
+-- concluded in an extraordinary queue on or after the program start in force on
+-- its conclusion day, with its payee (concluded_by), reference month and the
+-- value per task in force then. The rules read their other parameters from
+-- int_parameters__in_force_by_day on concluded_on.
 with
 
 tasks as (
@@ -12,15 +11,17 @@ tasks as (
 
 ),
 
-parameters as (
+parameters_by_day as (
 
-    select * from {{ ref('stg_reference__parameters') }}
+    select * from {{ ref('int_parameters__in_force_by_day') }}
 
 ),
 
 concluded_extraordinary_tasks as (
 
-    select *
+    select
+        *,
+        cast(concluded_at as date) as concluded_on
     from tasks
     where
         queue_type = 'extraordinaria'
@@ -29,100 +30,30 @@ concluded_extraordinary_tasks as (
 
 ),
 
-parameters_in_force_at_conclusion as (
-
-    select
-        concluded_extraordinary_tasks.task_id,
-        max(parameters.value) filter (where parameters.name = 'program_start') as program_start_text,
-        {%- for name, contract_default in parameter_defaults.items() if name != 'program_start' %}
-        coalesce(
-            max(parameters.value) filter (where parameters.name = '{{ name }}'),
-            '{{ contract_default }}'
-        ) as {{ name }}_text{{ ',' if not loop.last }}
-        {%- endfor %}
-    from concluded_extraordinary_tasks
-    left join parameters
-        on {{ in_force_on('cast(concluded_extraordinary_tasks.concluded_at as date)', 'parameters') }}
-    group by concluded_extraordinary_tasks.task_id
-
-),
-
--- A task concluded before any program_start row is in force is compared with
--- the earliest program start, so it is out of scope rather than unknown.
-earliest_program_start as (
-
-    select min_by(value, effective_from) as program_start_text
-    from parameters
-    where name = 'program_start'
-
-),
-
-tasks_with_parameters as (
-
-    select
-        concluded_extraordinary_tasks.*,
-        cast(
-            coalesce(
-                parameters_in_force_at_conclusion.program_start_text,
-                earliest_program_start.program_start_text,
-                '{{ parameter_defaults.program_start }}'
-            ) as date
-        ) as program_start,
-        cast(parameters_in_force_at_conclusion.pepgb_value_per_task_text as decimal(18, 2)) as value_per_task,
-        cast(parameters_in_force_at_conclusion.r410_min_ratio_text as decimal(9, 4)) as r410_min_ratio,
-        {{ normalized_parameter_list('parameters_in_force_at_conclusion.r410_pact_types_text') }}
-            as r410_pact_types,
-        {{ normalized_parameter_list('parameters_in_force_at_conclusion.r415_allowed_cession_organs_text') }}
-            as r415_allowed_cession_organs,
-        cast(parameters_in_force_at_conclusion.r416_max_days_text as integer) as r416_max_days,
-        {{ normalized_parameter_list('parameters_in_force_at_conclusion.r409_assistencial_services_text') }}
-            as r409_assistencial_services,
-        {{ normalized_parameter_list('parameters_in_force_at_conclusion.r409_incapacidade_services_text') }}
-            as r409_incapacidade_services,
-        {{ normalized_parameter_list('parameters_in_force_at_conclusion.r409_assistencial_statuses_text') }}
-            as r409_assistencial_statuses,
-        {{ normalized_parameter_list('parameters_in_force_at_conclusion.r409_incapacidade_statuses_text') }}
-            as r409_incapacidade_statuses,
-        {{ normalized_parameter_list('parameters_in_force_at_conclusion.r409_sub_decisions_text') }}
-            as r409_sub_decisions
-    from concluded_extraordinary_tasks
-    inner join parameters_in_force_at_conclusion
-        on concluded_extraordinary_tasks.task_id = parameters_in_force_at_conclusion.task_id
-    cross join earliest_program_start
-
-),
-
 final as (
 
     select
-        task_id,
-        parent_task_id,
-        parent_task_id is null as is_root_task,
-        service_code,
-        service_name,
-        category,
-        benefit_group,
-        queue_code,
-        nb,
-        created_at,
-        created_by,
-        concluded_at,
-        cast(concluded_at as date) as concluded_on,
-        concluded_by as payee_siape,
-        cast(date_trunc('month', concluded_at) as date) as reference_month,
-        program_start,
-        value_per_task,
-        r410_min_ratio,
-        r410_pact_types,
-        r415_allowed_cession_organs,
-        r416_max_days,
-        r409_assistencial_services,
-        r409_incapacidade_services,
-        r409_assistencial_statuses,
-        r409_incapacidade_statuses,
-        r409_sub_decisions
-    from tasks_with_parameters
-    where concluded_at >= program_start
+        concluded_extraordinary_tasks.task_id,
+        concluded_extraordinary_tasks.parent_task_id,
+        concluded_extraordinary_tasks.parent_task_id is null as is_root_task,
+        concluded_extraordinary_tasks.service_code,
+        concluded_extraordinary_tasks.service_name,
+        concluded_extraordinary_tasks.category,
+        concluded_extraordinary_tasks.benefit_group,
+        concluded_extraordinary_tasks.queue_code,
+        concluded_extraordinary_tasks.nb,
+        concluded_extraordinary_tasks.created_at,
+        concluded_extraordinary_tasks.created_by,
+        concluded_extraordinary_tasks.concluded_at,
+        concluded_extraordinary_tasks.concluded_on,
+        concluded_extraordinary_tasks.concluded_by as payee_siape,
+        cast(date_trunc('month', concluded_extraordinary_tasks.concluded_at) as date) as reference_month,
+        parameters_by_day.program_start,
+        parameters_by_day.value_per_task
+    from concluded_extraordinary_tasks
+    inner join parameters_by_day
+        on concluded_extraordinary_tasks.concluded_on = parameters_by_day.day
+    where concluded_extraordinary_tasks.concluded_at >= parameters_by_day.program_start
 
 )
 

@@ -1,16 +1,28 @@
--- Portaria PRES/INSS 1.839/2025, Anexo II (redação da Portaria 1.854/2025) and
--- contract 4: one verdict per evaluated task. Rejected when any rule fires;
--- otherwise held when the payee cannot be checked (not in SIAPE, no Sisref
--- record in the month, or a PGD plan R410 cannot judge for lack of a net
--- target, contract v2); otherwise approved and paid the value in force.
+-- Portaria PRES/INSS nº 1.839/2025, Anexo II (redação da Portaria 1.854/2025) and
+-- contract 4: one verdict per evaluated task, with one boolean column per rule
+-- (contract 5). Rejected when any rule fires; otherwise held when the task cannot
+-- be fully judged (int_tasks__hold_reasons); otherwise approved and paid the
+-- value per task in force at its conclusion.
 -- Jinja loops below: indentation is checked by eye, not by sqlfluff.
 -- sqlfluff:exclude_rules:layout.indent,layout.cte_bracket,structure.column_order,layout.long_lines,references.consistent,ambiguous.column_references,structure.using,references.keywords
 {%- set rules = pgb_rules() %}
 with
 
-task_rule_results as (
+evaluated_tasks as (
 
-    select * from {{ ref('int_tasks__rule_results') }}
+    select * from {{ ref('int_tasks__evaluated') }}
+
+),
+
+rule_violations as (
+
+    select * from {{ ref('int_tasks__rule_violations') }}
+
+),
+
+hold_reasons as (
+
+    select * from {{ ref('int_tasks__hold_reasons') }}
 
 ),
 
@@ -20,118 +32,61 @@ professionals as (
 
 ),
 
-sisref_intervals as (
-
-    select * from {{ ref('stg_sisref__intervals') }}
-
-),
-
-sisref_occurrences as (
-
-    select * from {{ ref('stg_sisref__occurrences') }}
-
-),
-
--- Contract 4: ordinary hours can only be checked for a month in which the payee
--- has Sisref intervals (by work_date) or occurrences (by occurrence_date).
-sisref_months_by_professional as (
-
-    select distinct
-        siape,
-        cast(date_trunc('month', work_date) as date) as reference_month
-    from sisref_intervals
-    union
-    select distinct
-        siape,
-        cast(date_trunc('month', occurrence_date) as date) as reference_month
-    from sisref_occurrences
-
-),
-
-tasks_with_payee_checks as (
+rules_by_task as (
 
     select
-        task_rule_results.*,
-        professionals.siape is not null as payee_in_siape,
-        professionals.unit_code as payee_unit_code,
-        sisref_months_by_professional.siape is not null as payee_has_sisref_in_month
-    from task_rule_results
-    left join professionals
-        on task_rule_results.payee_siape = professionals.siape
-    left join sisref_months_by_professional
-        on
-            task_rule_results.payee_siape = sisref_months_by_professional.siape
-            and task_rule_results.reference_month = sisref_months_by_professional.reference_month
-
-),
-
-tasks_with_outcome as (
-
-    select
-        *,
-        concat_ws(
-            ','
-            {%- for rule in rules %},
-            case when {{ rule.code | lower }} then '{{ rule.code }}' end
-            {%- endfor %}
-        ) as rejection_rules,
-        -- Every reason that applies, in the order of contract 4; null when none.
-        nullif(
-            concat_ws(
-                ' ',
-                case
-                    when not payee_in_siape
-                        then 'Servidor ' || coalesce(payee_siape, '(não informado)')
-                        || ' não consta no cadastro SIAPE (raw_professionals).'
-                end,
-                case
-                    when payee_in_siape and not payee_has_sisref_in_month
-                        then 'Servidor ' || payee_siape || ' sem intervalos nem ocorrências no Sisref em '
-                        || strftime(reference_month, '%Y-%m') || ': não é possível verificar o expediente ordinário.'
-                end,
-                r410_unjudgeable_reason
-            ),
-            ''
-        ) as hold_explanation
-    from tasks_with_payee_checks
+        task_id,
+        {%- for rule in rules %}
+        bool_or(rule_code = '{{ rule.code }}') as {{ rule.code | lower }},
+        {%- endfor %}
+        string_agg(rule_code, ',' order by rule_code) as rejection_rules
+    from rule_violations
+    group by task_id
 
 ),
 
 final as (
 
     select
-        task_id,
-        payee_siape,
-        reference_month,
-        queue_code,
-        service_code,
-        service_name,
-        category,
-        benefit_group,
-        nb,
-        parent_task_id,
-        is_root_task,
-        created_at,
-        created_by,
-        concluded_at,
-        payee_unit_code,
+        evaluated_tasks.task_id,
+        evaluated_tasks.payee_siape,
+        evaluated_tasks.reference_month,
+        evaluated_tasks.queue_code,
+        evaluated_tasks.service_code,
+        evaluated_tasks.service_name,
+        evaluated_tasks.category,
+        evaluated_tasks.benefit_group,
+        evaluated_tasks.nb,
+        evaluated_tasks.parent_task_id,
+        evaluated_tasks.is_root_task,
+        evaluated_tasks.created_at,
+        evaluated_tasks.created_by,
+        evaluated_tasks.concluded_at,
+        professionals.unit_code as payee_unit_code,
         {%- for rule in rules %}
-        {{ rule.code | lower }},
+        coalesce(rules_by_task.{{ rule.code | lower }}, false) as {{ rule.code | lower }},
         {%- endfor %}
         case
-            when rejection_rules <> '' then 'rejected'
-            when hold_explanation is not null then 'held'
+            when rules_by_task.task_id is not null then 'rejected'
+            when hold_reasons.task_id is not null then 'held'
             else 'approved'
         end as outcome,
-        case when rejection_rules = '' then hold_explanation end as held_reason,
-        rejection_rules,
+        case when rules_by_task.task_id is null then hold_reasons.held_reason end as held_reason,
+        coalesce(rules_by_task.rejection_rules, '') as rejection_rules,
+        evaluated_tasks.value_per_task,
         cast(
             case
-                when rejection_rules = '' and hold_explanation is null then value_per_task
+                when rules_by_task.task_id is null and hold_reasons.task_id is null then evaluated_tasks.value_per_task
                 else 0
             end as decimal(18, 2)
         ) as payment_amount
-    from tasks_with_outcome
+    from evaluated_tasks
+    left join rules_by_task
+        on evaluated_tasks.task_id = rules_by_task.task_id
+    left join hold_reasons
+        on evaluated_tasks.task_id = hold_reasons.task_id
+    left join professionals
+        on evaluated_tasks.payee_siape = professionals.siape
 
 )
 

@@ -1,0 +1,27 @@
+-- Portaria PRES/INSS nº 1.839/2025, Anexo II, R405 (redação da Portaria 1.854/2025),
+-- with Quadro 2.2.1. Contract 3: a subtask_created event of the payee on the task is in ordinary hours.
+-- The shared model finds the payee's acts in ordinary hours once for all six rules.
+{% macro pgb_rule__r405_subtask_created_in_ordinary_hours() %}{{ return('R405') }}{% endmacro %}
+with
+
+acts_in_ordinary_hours as (
+
+    select * from {{ ref('int_payee_acts__in_ordinary_hours') }}
+
+),
+
+subtask_creations_in_ordinary_hours as (
+
+    select *
+    from acts_in_ordinary_hours
+    where act_kind = 'subtask_created'
+
+),
+
+final as (
+
+    {{ ordinary_hours_evidence('subtask_creations_in_ordinary_hours') }}
+
+)
+
+select * from final

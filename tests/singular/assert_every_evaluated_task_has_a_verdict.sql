@@ -1,0 +1,50 @@
+-- Every evaluated task reaches the verdict mart exactly once, and every rule
+-- violation belongs to an evaluated task: nothing is lost or invented between
+-- the rule models and the marts.
+with
+
+evaluated_tasks as (
+
+    select * from {{ ref('int_tasks__evaluated') }}
+
+),
+
+task_evaluations as (
+
+    select * from {{ ref('fct_task_evaluations') }}
+
+),
+
+rule_violations as (
+
+    select * from {{ ref('int_tasks__rule_violations') }}
+
+),
+
+missing_verdicts as (
+
+    select
+        evaluated_tasks.task_id,
+        'no verdict' as problem
+    from evaluated_tasks
+    left join task_evaluations
+        on evaluated_tasks.task_id = task_evaluations.task_id
+    where task_evaluations.task_id is null
+
+),
+
+violations_of_unknown_tasks as (
+
+    select
+        rule_violations.task_id,
+        'violation of a task that is not evaluated (' || rule_violations.rule_code || ')' as problem
+    from rule_violations
+    left join evaluated_tasks
+        on rule_violations.task_id = evaluated_tasks.task_id
+    where evaluated_tasks.task_id is null
+
+)
+
+select * from missing_verdicts
+union all
+select * from violations_of_unknown_tasks
