@@ -5,7 +5,11 @@
   returns its rule code. dbt loads macros before it parses models, so this
   list is known when the marts are parsed and their ref()s record the
   dependencies: adding a rule needs no edit here or in the marts.
-  Returns [{'code': 'R401', 'model': 'r401_...'}, ...] in ascending code order.
+  The macro returns the code ('R401'), or {'code': 'R430', 'across_months': true}
+  for a rule that judges a task against tasks of other months (it then also
+  revises the tasks of earlier months in a partitioned run).
+  Returns [{'code': 'R401', 'model': 'r401_...', 'across_months': false}, ...]
+  in ascending code order.
 -#}
 {% macro pgb_rules() -%}
     {%- set rules = [] -%}
@@ -13,7 +17,12 @@
     {%- set registry = pgb if pgb is defined else none -%}
     {%- if registry is mapping -%}
         {%- for macro_name in registry.keys() | sort if macro_name.startswith('pgb_rule__') -%}
-            {%- do rules.append({'code': registry[macro_name]() | trim, 'model': macro_name[10:]}) -%}
+            {%- set registered = registry[macro_name]() -%}
+            {%- if registered is mapping -%}
+                {%- do rules.append({'code': registered.code, 'model': macro_name[10:], 'across_months': registered.get('across_months', false)}) -%}
+            {%- else -%}
+                {%- do rules.append({'code': registered | trim, 'model': macro_name[10:], 'across_months': false}) -%}
+            {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(rules | sort(attribute='code')) }}
@@ -52,4 +61,56 @@
 -#}
 {% macro in_force_on(day, relation) -%}
     ({{ day }} >= {{ relation }}.effective_from and ({{ relation }}.effective_to is null or {{ day }} <= {{ relation }}.effective_to))
+{%- endmacro %}
+
+{#-
+  The reference month a partitioned run processes (first day, 'YYYY-MM-01'),
+  from the var `pgb_month` or the environment variable PGB_MONTH (what Dagster
+  sets: an env var keeps dbt's partial parsing); '' = every month (a full
+  rebuild, as the contract's section 6 flow does).
+-#}
+{% macro pgb_month() -%}
+    {%- set month = var('pgb_month', env_var('PGB_MONTH', '')) | string | trim -%}
+    {%- if month and not modules.re.match('^[0-9]{4}-[0-9]{2}-01$', month) -%}
+        {{ exceptions.raise_compiler_error("pgb_month / PGB_MONTH must be the first day of a month (YYYY-MM-01), got '" ~ month ~ "'") }}
+    {%- endif -%}
+    {{ return(month) }}
+{%- endmacro %}
+
+{#-
+  Pre-hook of a month-partitioned incremental model: before the run appends
+  its rows, delete the rows it replaces, i.e. that reference month's (a
+  partitioned run) or every row (a run over every month), so a task that left
+  the month's delivery leaves the table too. Nothing to do on a first build.
+-#}
+{% macro delete_rows_this_run_replaces(month_column) -%}
+    {%- if is_incremental() -%}
+        {%- set month = pgb_month() -%}
+        delete from {{ this }}
+        {%- if month %} where {{ month_column }} = date '{{ month }}'{% endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+  Pre-hook of fct_task_rule_violations: delete the rows this run writes again,
+  i.e. the month's tasks' violations and, for the rules across months, those of
+  every task in int_tasks__nb_reuse_scope (a partitioned run); every row (a run
+  over every month). Nothing to do on a first build.
+-#}
+{% macro delete_violations_this_run_replaces() -%}
+    {%- if is_incremental() -%}
+        {%- set month = pgb_month() -%}
+        {%- set codes_across_months = pgb_rules() | selectattr('across_months') | map(attribute='code') | list -%}
+        delete from {{ this }}
+        {%- if month %}
+        where
+            reference_month = date '{{ month }}'
+            {%- if codes_across_months %}
+            or (
+                rule_code in ('{{ codes_across_months | join("', '") }}')
+                and task_id in (select task_id from {{ ref('int_tasks__nb_reuse_scope') }})
+            )
+            {%- endif %}
+        {%- endif %}
+    {%- endif -%}
 {%- endmacro %}

@@ -2,7 +2,9 @@
 -- concluded in an extraordinary queue on or after the program start in force on
 -- its conclusion day, with its payee (concluded_by), reference month and the
 -- value per task in force then. The rules read their other parameters from
--- int_parameters__in_force_by_day on concluded_on.
+-- int_parameters__in_force_by_day on concluded_on. A partitioned run (pgb_month)
+-- evaluates that reference month's tasks only.
+{%- set month = pgb_month() %}
 with
 
 tasks as (
@@ -53,7 +55,12 @@ final as (
     from concluded_extraordinary_tasks
     inner join parameters_by_day
         on concluded_extraordinary_tasks.concluded_on = parameters_by_day.day
-    where concluded_extraordinary_tasks.concluded_at >= parameters_by_day.program_start
+    where
+        concluded_extraordinary_tasks.concluded_at >= parameters_by_day.program_start
+        {%- if month %}
+        and concluded_extraordinary_tasks.concluded_on >= date '{{ month }}'
+        and concluded_extraordinary_tasks.concluded_on < date '{{ month }}' + interval 1 month
+        {%- endif %}
 
 )
 

@@ -1,7 +1,17 @@
 -- Portaria PRES/INSS nº 1.839/2025, Anexo II, R430 and R432: the uses of a
 -- benefit number (NB) that count, i.e. every evaluated root task with an NB,
 -- across all months since the program start (a later reuse can reject a task
--- of a paid month). Slim on purpose: the two rules need nothing else.
+-- of a paid month). Slim on purpose: the history the two rules read, kept from
+-- run to run. A partitioned run (pgb_month) replaces that month's uses and keeps
+-- the others; a run over every month replaces them all.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_rows_this_run_replaces('reference_month') }}"
+    )
+}}
 with
 
 evaluated_tasks as (

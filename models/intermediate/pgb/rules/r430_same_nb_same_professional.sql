@@ -1,12 +1,12 @@
 -- Portaria PRES/INSS nº 1.839/2025, Anexo II, R430 (redação da Portaria 1.854/2025).
 -- Contract 3: a root task with an NB, and another evaluated root task with the
 -- same NB has the same payee: true for every task of that group, in any month.
-{% macro pgb_rule__r430_same_nb_same_professional() %}{{ return('R430') }}{% endmacro %}
+{% macro pgb_rule__r430_same_nb_same_professional() %}{{ return({'code': 'R430', 'across_months': true}) }}{% endmacro %}
 with
 
 root_nb_uses as (
 
-    select * from {{ ref('int_tasks__root_nb_uses') }}
+    select * from {{ ref('int_tasks__nb_reuse_scope') }}
 
 ),
 

@@ -2,12 +2,12 @@
 -- only the first use of an NB is valid. Contract 3: a root task with an NB whose
 -- evaluated root tasks have 2+ distinct payees: true for all but the first by
 -- (concluded_at, task_id), across all months since the program start.
-{% macro pgb_rule__r432_same_nb_different_professionals() %}{{ return('R432') }}{% endmacro %}
+{% macro pgb_rule__r432_same_nb_different_professionals() %}{{ return({'code': 'R432', 'across_months': true}) }}{% endmacro %}
 with
 
 root_nb_uses as (
 
-    select * from {{ ref('int_tasks__root_nb_uses') }}
+    select * from {{ ref('int_tasks__nb_reuse_scope') }}
 
 ),
 
