@@ -70,7 +70,9 @@
   rebuild, as the contract's section 6 flow does).
 -#}
 {% macro pgb_month() -%}
-    {%- set month = var('pgb_month', env_var('PGB_MONTH', '')) | string | trim -%}
+    {#- sqlfluff renders models without dbt's env_var: it sees every month. -#}
+    {%- set from_environment = env_var('PGB_MONTH', '') if env_var is defined else '' -%}
+    {%- set month = var('pgb_month', from_environment) | string | trim -%}
     {%- if month and not modules.re.match('^[0-9]{4}-[0-9]{2}-01$', month) -%}
         {{ exceptions.raise_compiler_error("pgb_month / PGB_MONTH must be the first day of a month (YYYY-MM-01), got '" ~ month ~ "'") }}
     {%- endif -%}
@@ -101,16 +103,13 @@
     {%- if is_incremental() -%}
         {%- set month = pgb_month() -%}
         {%- set codes_across_months = pgb_rules() | selectattr('across_months') | map(attribute='code') | list -%}
-        delete from {{ this }}
-        {%- if month %}
-        where
-            reference_month = date '{{ month }}'
-            {%- if codes_across_months %}
-            or (
-                rule_code in ('{{ codes_across_months | join("', '") }}')
-                and task_id in (select task_id from {{ ref('int_tasks__nb_reuse_scope') }})
-            )
-            {%- endif %}
-        {%- endif %}
+        {%- set conditions = ["reference_month = date '" ~ month ~ "'"] if month else ['true'] -%}
+        {%- if month and codes_across_months -%}
+            {%- do conditions.append(
+                "(rule_code in ('" ~ codes_across_months | join("', '") ~ "') and task_id in (select task_id from "
+                ~ ref('int_tasks__nb_reuse_scope') ~ "))"
+            ) -%}
+        {%- endif -%}
+        delete from {{ this }} where {{ conditions | join(' or ') }}
     {%- endif -%}
 {%- endmacro %}

@@ -119,20 +119,24 @@ payee_assignments as (
 
 ),
 
+payee_acts_stacked as (
+
+    select * from payee_conclusions
+    union all
+    select * from payee_task_events
+    union all
+    select * from payee_dispatches
+    union all
+    select * from payee_assignments
+
+),
+
 payee_acts as (
 
     select
         *,
         cast(act_at as date) as act_on
-    from (
-        select * from payee_conclusions
-        union all
-        select * from payee_task_events
-        union all
-        select * from payee_dispatches
-        union all
-        select * from payee_assignments
-    )
+    from payee_acts_stacked
 
 ),
 

@@ -84,19 +84,22 @@ reasons_by_task as (
         evaluated_tasks.task_id,
         case
             when professionals.siape is null
-                then 'Servidor ' || coalesce(evaluated_tasks.payee_siape, '(não informado)')
-                || ' não consta no cadastro SIAPE (raw_professionals).'
+                then
+                    'Servidor ' || coalesce(evaluated_tasks.payee_siape, '(não informado)')
+                    || ' não consta no cadastro SIAPE (raw_professionals).'
         end as not_in_siape_reason,
         case
             when professionals.siape is not null and sisref_months_by_professional.siape is null
-                then 'Servidor ' || evaluated_tasks.payee_siape || ' sem intervalos nem ocorrências no Sisref em '
-                || strftime(evaluated_tasks.reference_month, '%Y-%m')
-                || ': não é possível verificar o expediente ordinário.'
+                then
+                    'Servidor ' || evaluated_tasks.payee_siape || ' sem intervalos nem ocorrências no Sisref em '
+                    || strftime(evaluated_tasks.reference_month, '%Y-%m')
+                    || ': não é possível verificar o expediente ordinário.'
         end as no_sisref_reason,
         case
             when plans_without_net_target.task_id is not null
-                then 'Servidor ' || evaluated_tasks.payee_siape || ' com ' || plans_without_net_target.plan_description
-                || ' sem meta líquida (net_target_points vazio): não é possível verificar a R410.'
+                then
+                    'Servidor ' || evaluated_tasks.payee_siape || ' com ' || plans_without_net_target.plan_description
+                    || ' sem meta líquida (net_target_points vazio): não é possível verificar a R410.'
         end as no_pgd_target_reason
     from evaluated_tasks
     left join professionals

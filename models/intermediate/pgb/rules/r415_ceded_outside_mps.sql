@@ -42,7 +42,8 @@ cession_outside_allowed_organs_on_conclusion_day as (
             evaluated_tasks.payee_siape = hr_periods.siape
             and evaluated_tasks.concluded_on >= hr_periods.start_date
             and (hr_periods.end_date is null or evaluated_tasks.concluded_on <= hr_periods.end_date)
-    where hr_periods.kind = 'cessao'
+    where
+        hr_periods.kind = 'cessao'
         and not {{ in_list('hr_periods.ceded_to', 'parameters_by_day.r415_allowed_cession_organs') }}
 
 ),
