@@ -13,6 +13,6 @@ select task_id
 from task_evaluations
 where
     false
-{%- for rule in rules %}
-    or {{ rule.code | lower }} is null
+    {%- for rule in rules %}
+        or {{ rule.code | lower }} is null
     {%- endfor %}

@@ -4,7 +4,6 @@
 -- value per task in force then. The rules read their other parameters from
 -- int_parameters__in_force_by_day on concluded_on. A partitioned run (pgb_month)
 -- evaluates that reference month's tasks only.
-{%- set month = pgb_month() %}
 with
 
 tasks as (
@@ -57,10 +56,7 @@ final as (
         on concluded_extraordinary_tasks.concluded_on = parameters_by_day.day
     where
         concluded_extraordinary_tasks.concluded_at >= parameters_by_day.program_start
-        {%- if month %}
-        and concluded_extraordinary_tasks.concluded_on >= date '{{ month }}'
-        and concluded_extraordinary_tasks.concluded_on < date '{{ month }}' + interval 1 month
-        {%- endif %}
+        and {{ in_month_of_this_run('concluded_extraordinary_tasks.concluded_on') }}
 
 )
 

@@ -89,7 +89,7 @@ reasons_by_task as (
                     || ' não consta no cadastro SIAPE (raw_professionals).'
         end as not_in_siape_reason,
         case
-            when professionals.siape is not null and sisref_months_by_professional.siape is null
+            when sisref_months_by_professional.siape is null
                 then
                     'Servidor ' || evaluated_tasks.payee_siape || ' sem intervalos nem ocorrências no Sisref em '
                     || strftime(evaluated_tasks.reference_month, '%Y-%m')

@@ -2,7 +2,6 @@
 -- an NB since the program start. The uses this run must judge: every use (any
 -- month) of an NB that a task of this run's month uses, so a reuse in a later
 -- month revises the tasks of earlier ones. A run over every month judges them all.
-{%- set month = pgb_month() %}
 with
 
 root_nb_uses as (
@@ -11,33 +10,26 @@ root_nb_uses as (
 
 ),
 
-{%- if month %}
-
-nbs_used_this_month as (
+nbs_judged_this_run as (
 
     select distinct nb
     from root_nb_uses
-    where reference_month = date '{{ month }}'
+    where {{ in_month_of_this_run('reference_month') }}
 
 ),
 
 final as (
 
-    select root_nb_uses.*
+    select
+        root_nb_uses.task_id,
+        root_nb_uses.nb,
+        root_nb_uses.payee_siape,
+        root_nb_uses.concluded_at,
+        root_nb_uses.reference_month
     from root_nb_uses
-    semi join nbs_used_this_month
-        on root_nb_uses.nb = nbs_used_this_month.nb
+    semi join nbs_judged_this_run
+        on root_nb_uses.nb = nbs_judged_this_run.nb
 
 )
-
-{%- else %}
-
-final as (
-
-    select * from root_nb_uses
-
-)
-
-{%- endif %}
 
 select * from final
