@@ -18,7 +18,7 @@ from expectations.validation import export_path
 from orchestration import settings
 from orchestration.exports import sha256_of
 
-REFERENCE_SEEDS = ("ref_parameters", "ref_rules", "ref_sisref_codes")
+REFERENCE_SEEDS = ("ref_parameters", "ref_parameter_defaults", "ref_rules", "ref_sisref_codes")
 
 
 @dataclass(frozen=True)
