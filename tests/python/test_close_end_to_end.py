@@ -164,7 +164,7 @@ def test_manifest_records_inputs_parameters_and_checksums(closes):
     manifest = json.loads((package / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["month"] == "2025-07" and manifest["closed_at"] and "commit" in manifest["git"]
     files = {item["name"]: item for item in manifest["inputs"]["files"]}
-    assert len(files) == 18  # 15 raw exports + 3 reference seeds
+    assert len(files) == 19  # 15 raw exports + 4 reference seeds
     tasks = closes.exports / "raw_tasks.csv"
     assert files["raw_tasks"]["sha256"] == hashlib.sha256(tasks.read_bytes()).hexdigest()
     assert files["raw_tasks"]["rows"] == len(read_csv(tasks))

@@ -60,7 +60,9 @@ def test_parameter_coverage_test(project, case):
     env = {**os.environ, "PGB_DUCKDB_PATH": str(scratch / "parameters.duckdb"), "DO_NOT_TRACK": "1"}
     env.pop("PGB_EXPORTS_DIR", None)
     result = subprocess.run(
-        [str(DBT), "build", "--select", f"+{TEST}", "--project-dir", str(project), "--profiles-dir", str(project),
+        # cautious: only the tests whose parents are all selected (not the other parameter tests)
+        [str(DBT), "build", "--select", f"+{TEST}", "--indirect-selection", "cautious",
+         "--project-dir", str(project), "--profiles-dir", str(project),
          "--target-path", str(scratch / "target"), "--log-path", str(scratch / "logs")],
         cwd=project, env=env, capture_output=True, text=True,
     )
