@@ -23,7 +23,7 @@ def build_definitions(project_dir: Path = PROJECT_DIR) -> dg.Definitions:
     partitions = monthly_partitions(project_dir)
     dbt_models = build_dbt_assets(project)
     dbt_keys = set(dbt_models.keys)
-    warehouse_job = build_warehouse_job(partitions)
+    warehouse_job = build_warehouse_job()
     return dg.Definitions(
         assets=[
             build_export_assets(project_dir),
@@ -31,9 +31,9 @@ def build_definitions(project_dir: Path = PROJECT_DIR) -> dg.Definitions:
             *build_preview_assets(project_dir, partitions, dbt_keys),
             build_close_package(project_dir, partitions, dbt_keys),
         ],
-        jobs=[warehouse_job, close_month_job(partitions)],
+        jobs=[warehouse_job, close_month_job()],
         schedules=[monthly_build_schedule(warehouse_job)],
-        sensors=[late_exports_sensor(project_dir, warehouse_job)],
+        sensors=[late_exports_sensor(project_dir, warehouse_job, partitions)],
         resources={"dbt": dbt_resource(project)},
         # The steps run one after the other anyway (exports -> dbt -> reports);
         # one process saves re-importing dbt and GX for each step.

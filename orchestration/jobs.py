@@ -29,23 +29,22 @@ if TYPE_CHECKING:  # define_asset_job's return type is not exported by dagster
     from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 
-def build_warehouse_job(partitions: dg.PartitionsDefinition) -> UnresolvedAssetJobDefinition:
-    # A run for a partition rebuilds the whole warehouse (the rules look across
-    # months: R430/R432) and writes that month's preview.
+def build_warehouse_job() -> UnresolvedAssetJobDefinition:
+    # Partitioned like the assets it selects (monthly). A run for a partition
+    # rebuilds the whole warehouse (the rules look across months: R430/R432)
+    # and writes that month's preview.
     return dg.define_asset_job(
         BUILD_WAREHOUSE,
         selection=dg.AssetSelection.all() - dg.AssetSelection.assets(CLOSE_PACKAGE),
-        partitions_def=partitions,
         description="Check the raw exports, rebuild the warehouse, write the month's payment preview. Closes nothing.",
     )
 
 
-def close_month_job(partitions: dg.PartitionsDefinition) -> UnresolvedAssetJobDefinition:
+def close_month_job() -> UnresolvedAssetJobDefinition:
     return dg.define_asset_job(
         CLOSE_MONTH,
         selection=dg.AssetSelection.assets(CLOSE_PACKAGE).upstream()
         | dg.AssetSelection.assets(*(export_asset_key(export) for export in RAW_EXPORTS)),
-        partitions_def=partitions,
         description="Check the exports, rebuild the marts, then write the month's frozen close package and ledger file.",
     )
 
@@ -76,7 +75,9 @@ def exports_fingerprint(project_dir: Path) -> str:
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def late_exports_sensor(project_dir: Path, job: UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
+def late_exports_sensor(
+    project_dir: Path, job: UnresolvedAssetJobDefinition, partitions: dg.PartitionsDefinition
+) -> dg.SensorDefinition:
     @dg.sensor(
         name="late_exports",
         job=job,
@@ -92,7 +93,7 @@ def late_exports_sensor(project_dir: Path, job: UnresolvedAssetJobDefinition) ->
         if fingerprint == context.cursor:
             return dg.SkipReason("no export changed")
         context.update_cursor(fingerprint)
-        month = job.partitions_def.get_last_partition_key()
+        month = partitions.get_last_partition_key()
         return dg.RunRequest(
             run_key=f"late-exports-{fingerprint}",
             partition_key=month,
