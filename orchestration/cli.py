@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from payroll.close import check_can_close, check_can_reopen
+from payroll.close import LEDGER_FOLDER, check_can_close, check_can_reopen
 from payroll.errors import CloseRefused
 from payroll.ledger import Ledger
 from payroll.money import brl
@@ -31,7 +31,6 @@ from payroll.months import Month
 from pgb_shared import settings
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
-LEDGER_FOLDER = "ledger"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

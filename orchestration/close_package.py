@@ -13,7 +13,6 @@ refusal from a failure.
 """
 
 # No `from __future__ import annotations`: Dagster reads the config class from the annotation.
-import json
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -140,8 +139,3 @@ def build_close_package(
 
     return close_package
 
-
-def totals_of(metadata: dict) -> dict[str, object]:
-    """The totals a close_package materialization recorded (for the terminal)."""
-    value = metadata["totals"].value
-    return value if isinstance(value, dict) else json.loads(value)
