@@ -113,63 +113,55 @@ capped_tasks as (
 
 ),
 
+-- In (concluded_at, task_id) order within each period: what the period's
+-- earlier tasks were due, and whether the cap amount changes here (a new
+-- parameter version).
+capped_tasks_in_order as (
+
+    select
+        *,
+        coalesce(sum(due_amount) over period_order_before, 0) as period_due_before,
+        coalesce(lag(cap_amount) over period_order <> cap_amount, true) as starts_run
+    from capped_tasks
+    window
+        period_order as (partition by payee_siape, cap_period, cap_period_start order by concluded_at, task_id),
+        period_order_before as (
+            partition by payee_siape, cap_period, cap_period_start
+            order by concluded_at, task_id
+            rows between unbounded preceding and 1 preceding
+        )
+
+),
+
 -- A run is a stretch of consecutive tasks of one period under the same cap
--- amount; a new run starts where a parameter version changes the amount.
+-- amount. Amounts due only grow, so the largest period_due_before at a run
+-- start so far is the current run's.
 capped_tasks_in_runs as (
 
     select
         *,
-        sum(starts_run) over (
-            partition by payee_siape, cap_period, cap_period_start
-            order by concluded_at, task_id
-            rows between unbounded preceding and current row
-        ) as run_number
-    from (
-        select
-            *,
-            case
-                when
-                    lag(cap_amount) over (
-                        partition by payee_siape, cap_period, cap_period_start
-                        order by concluded_at, task_id
-                    ) = cap_amount
-                    then 0
-                else 1
-            end as starts_run
-        from capped_tasks
-    ) as capped_tasks_with_run_starts
-
-),
-
-capped_tasks_with_run_totals as (
-
-    select
-        *,
-        coalesce(
-            sum(due_amount) over (
-                partition by payee_siape, cap_period, cap_period_start, run_number
-                order by concluded_at, task_id
-                rows between unbounded preceding and 1 preceding
-            ),
-            0
-        ) as due_before_in_run,
-        sum(due_amount) over (
-            partition by payee_siape, cap_period, cap_period_start, run_number
-        ) as run_due_amount
-    from capped_tasks_in_runs
+        sum(case when starts_run then 1 else 0 end) over period_order_so_far as run_number,
+        max(case when starts_run then period_due_before end) over period_order_so_far as period_due_before_run
+    from capped_tasks_in_order
+    window period_order_so_far as (
+        partition by payee_siape, cap_period, cap_period_start
+        order by concluded_at, task_id
+        rows between unbounded preceding and current row
+    )
 
 ),
 
 runs as (
 
-    select distinct
+    select
         payee_siape,
         cap_period,
         cap_period_start,
         run_number,
-        cap_amount,
-        run_due_amount
-    from capped_tasks_with_run_totals
+        any_value(cap_amount) as cap_amount,
+        sum(due_amount) as run_due_amount
+    from capped_tasks_in_runs
+    group by payee_siape, cap_period, cap_period_start, run_number
 
 ),
 
@@ -215,27 +207,29 @@ paid_before_runs as (
 
 ),
 
+-- Each task gets what is left of its run's cap after the period's earlier
+-- runs and the run's earlier tasks, at most its amount due.
 capped_payments as (
 
     select
-        capped_tasks_with_run_totals.task_id,
-        capped_tasks_with_run_totals.cap_period_start,
+        capped_tasks_in_runs.task_id,
+        capped_tasks_in_runs.cap_period_start,
         greatest(
             least(
-                capped_tasks_with_run_totals.due_amount,
-                capped_tasks_with_run_totals.cap_amount
+                capped_tasks_in_runs.due_amount,
+                capped_tasks_in_runs.cap_amount
                 - paid_before_runs.paid_before_run
-                - capped_tasks_with_run_totals.due_before_in_run
+                - (capped_tasks_in_runs.period_due_before - capped_tasks_in_runs.period_due_before_run)
             ),
             0
         ) as payable_amount
-    from capped_tasks_with_run_totals
+    from capped_tasks_in_runs
     inner join paid_before_runs
         on
-            capped_tasks_with_run_totals.payee_siape = paid_before_runs.payee_siape
-            and capped_tasks_with_run_totals.cap_period = paid_before_runs.cap_period
-            and capped_tasks_with_run_totals.cap_period_start = paid_before_runs.cap_period_start
-            and capped_tasks_with_run_totals.run_number = paid_before_runs.run_number
+            capped_tasks_in_runs.payee_siape = paid_before_runs.payee_siape
+            and capped_tasks_in_runs.cap_period = paid_before_runs.cap_period
+            and capped_tasks_in_runs.cap_period_start = paid_before_runs.cap_period_start
+            and capped_tasks_in_runs.run_number = paid_before_runs.run_number
 
 ),
 
