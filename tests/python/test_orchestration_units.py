@@ -8,13 +8,17 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.close_package import PAYMENTS_MART, checked_export_sha256
 from orchestration.dbt_args import dbt_build_args, layer_of
+from orchestration.dbt_assets import export_asset_key
 from orchestration.jobs import build_warehouse_job, late_exports_sensor
 from orchestration.launch import partition_arguments, run_config_for
 from orchestration.partitions import monthly_partitions, months_in_window
 from orchestration.summary import cycle_lines
 from orchestration.warehouse import build_file_for, building, environment, wal_of
+from payroll.errors import CloseFailed
 from pgb_shared import settings
+from pgb_shared.exports import RAW_EXPORTS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -154,3 +158,24 @@ def test_late_export_sensor_reruns_the_newest_month(tmp_path, monkeypatch):
     request = sensor(dg.build_sensor_context(cursor=cursor))
     assert isinstance(request, dg.RunRequest)
     assert request.partition_key == partitions.get_last_partition_key()
+
+
+def test_the_close_relies_only_on_exports_checked_before_the_last_build():
+    def record(instance, key, **metadata):
+        instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=key, metadata=metadata))
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        with pytest.raises(CloseFailed, match="never built"):
+            checked_export_sha256(instance)
+        for export in RAW_EXPORTS[1:]:
+            record(instance, export_asset_key(export), sha256=f"sha-{export}")
+        record(instance, PAYMENTS_MART)
+        with pytest.raises(CloseFailed, match=f"no recorded check of {RAW_EXPORTS[0]}"):
+            checked_export_sha256(instance)
+        record(instance, export_asset_key(RAW_EXPORTS[0]), exists=False)  # checked: the file was missing
+        record(instance, PAYMENTS_MART)
+        recorded = checked_export_sha256(instance)
+        assert recorded[RAW_EXPORTS[0]] is None and recorded["raw_tasks"] == "sha-raw_tasks"
+        record(instance, export_asset_key("raw_tasks"), sha256="new")  # a check after the build (e.g. it failed)
+        with pytest.raises(CloseFailed, match="raw_tasks was checked after the last build"):
+            checked_export_sha256(instance)
