@@ -68,6 +68,12 @@ def execute(
         run_config=run_config_for(op_config),
         raise_on_error=False,
     )
+    return outcome_of(job_name, result)
+
+
+def outcome_of(job_name: str, result: dg.ExecuteInProcessResult) -> RunOutcome:
+    """Failed blocking checks, refusals (steps failed with `pgb/refused`), other step errors, and the metadata
+    of every materialization of an in-process run."""
     failed_checks = [
         evaluation
         for evaluation in result.get_asset_check_evaluations()

@@ -28,6 +28,9 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
+from orchestration.close_package import REFUSED
+from orchestration.factory import build_definitions
+from orchestration.launch import outcome_of
 from payroll.close import close_month
 from payroll.errors import CloseFailed
 from payroll.months import Month
@@ -288,3 +291,18 @@ def test_a_changed_export_after_the_checks_stops_the_close(closes, tmp_path, mon
         close_month(Month(2025, 8), reports_dir=reports, project_dir=REPO_ROOT, warehouse=closes.warehouse,
                     checked_inputs=checked)
     assert not reports.exists() or not any(reports.glob("close-*"))
+
+
+def test_a_close_past_the_early_checks_is_refused_by_the_asset(closes, monkeypatch):
+    """The asset refuses by itself (pgb/refused), as the second of two racing closes does under the ledger lock."""
+    in_process_env(closes, monkeypatch)
+    before = tree_fingerprint(closes.reports)
+    close_package = build_definitions(REPO_ROOT).resolve_assets_def("close_package")
+    with dg.DagsterInstance.from_config(closes.env["DAGSTER_HOME"]) as instance:
+        result = dg.materialize([close_package], instance=instance, partition_key="2025-06-01", raise_on_error=False)
+    outcome = outcome_of("close_month", result)
+    assert not outcome.success and outcome.step_errors == []
+    [refusal] = outcome.refusals
+    assert "2025-06 is already closed" in refusal
+    assert REFUSED in result.get_step_failure_events()[0].step_failure_data.user_failure_data.metadata
+    assert tree_fingerprint(closes.reports) == before
