@@ -30,13 +30,13 @@ setup: $(VENV)/.installed target/manifest.json
 	mkdir -p $(DAGSTER_HOME) warehouse
 	$(PY) -m orchestration.instance
 
-## Build everything from the bundled seeds through Dagster and print the close summary.
+## Build the warehouse from the bundled seeds through Dagster and print every month's payments (closes nothing).
 run: setup
-	$(PY) -m orchestration.run_all
+	$(PY) -m orchestration.cli run
 
 ## Close one reference month (frozen package under $PGB_REPORTS_DIR): make close MONTH=2025-06
 close: setup
-	$(VENV)/bin/pgb close --month $(MONTH)
+	$(PY) -m orchestration.cli close --month $(MONTH)
 
 ## Every test: SQL lint, dbt unit + data tests on the bundled seeds, pytest.
 test: setup lint dbt-build pytest

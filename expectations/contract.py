@@ -22,26 +22,9 @@ from pathlib import Path
 
 import yaml
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from pgb_shared.exports import RAW_EXPORTS
 
-# Contract section 1: the raw exports, in the contract's order.
-RAW_EXPORTS: tuple[str, ...] = (
-    "raw_professionals",
-    "raw_hr_periods",
-    "raw_adhesions",
-    "raw_sisref_intervals",
-    "raw_sisref_occurrences",
-    "raw_pgd_plans",
-    "raw_pgd_goal_complements",
-    "raw_tasks",
-    "raw_task_assignments",
-    "raw_task_events",
-    "raw_sub_dispatches",
-    "raw_sibe_status",
-    "raw_aps",
-    "raw_supervision_designations",
-    "raw_supervision_tasks",
-)
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 # Contract section 1: "siape values are 7-digit strings". created_by and
 # concluded_by of raw_tasks hold SIAPEs too (null = the system).

@@ -17,6 +17,7 @@ import pandas as pd
 
 from expectations.contract import PROJECT_DIR, ExportContract, load_contracts
 from expectations.suites import DANGLING_SUFFIX, build_suite, dangling_column
+from pgb_shared.exports import export_path
 
 SAMPLE_SIZE = 5  # failing rows shown per expectation
 
@@ -69,14 +70,6 @@ class ExportValidation:
 
 
 # --- reading -----------------------------------------------------------------
-
-
-def export_path(export: str, exports_dir: Path | None = None, project_dir: Path = PROJECT_DIR) -> Path:
-    """The file dbt reads for an export: the seed, or the file in PGB_EXPORTS_DIR."""
-    if exports_dir is None:
-        return project_dir / "seeds" / f"{export}.csv"
-    suffix = "parquet" if os.environ.get("PGB_EXPORTS_FORMAT", "csv") == "parquet" else "csv"
-    return Path(exports_dir) / f"{export}.{suffix}"
 
 
 def first_data_line(path: Path) -> int:

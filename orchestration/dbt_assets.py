@@ -17,10 +17,10 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from expectations.contract import RAW_EXPORTS
-from orchestration import settings
 from orchestration.dbt_args import dbt_build_args, layer_of
 from orchestration.warehouse import building, environment
+from pgb_shared import settings
+from pgb_shared.exports import RAW_EXPORTS
 
 DUCKDB_POOL = "duckdb"  # limit 1 (see orchestration/instance.py): one warehouse writer at a time
 

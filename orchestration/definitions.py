@@ -5,7 +5,10 @@ pyproject.toml [tool.dagster] (module_name = "orchestration.definitions").
     DAGSTER_HOME=$PWD/.dagster_home .venv/bin/dagster dev
 
 The asset graph: exports (one per raw export, each with a blocking GX check)
--> exports/reference seeds -> staging -> intermediate (rules) -> marts -> reports.
+-> exports/reference seeds -> staging -> intermediate (rules) -> marts ->
+reports (month_preview, supervision_report, close_package). Jobs:
+build_warehouse (everything but close_package) and close_month
+(close_package and its upstream).
 """
 
 from orchestration.factory import build_definitions

@@ -1,39 +1,24 @@
 """The raw exports as assets, each guarded by its blocking GX suite.
 
 One step validates every selected export (GX is imported once). An export's
-"materialization" records the file it saw (path, rows, size, sha256); its
-check says whether the file meets the contract. A failed check is an ERROR
-on a blocking check: the run stops before dbt loads or rebuilds anything.
-The file itself is only read.
+"materialization" records the file it saw (path, rows, size, sha256; the
+close compares that sha256 with the file it fingerprints); its check says
+whether the file meets the contract. A failed check is an ERROR on a
+blocking check: the run stops before dbt loads or rebuilds anything. The
+file itself is only read.
 """
 
-
-import hashlib
 from pathlib import Path
 
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from expectations.contract import RAW_EXPORTS
-from expectations.dagster_checks import CHECK_NAME, to_asset_check_result
 from expectations.validation import ExportValidation, validate_exports
-from orchestration import settings
 from orchestration.dbt_assets import export_asset_key
-
-
-def sha256_of(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB chunks (exports can be large)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def file_fingerprint(path: Path) -> dict:
-    if not path.exists():
-        return {"exists": False}
-    return {"exists": True, "size_bytes": path.stat().st_size, "sha256": sha256_of(path)}
+from orchestration.export_checks import CHECK_NAME, to_asset_check_result
+from pgb_shared import settings
+from pgb_shared.exports import RAW_EXPORTS
+from pgb_shared.fingerprints import file_fingerprint
 
 
 def _materialization(validation: ExportValidation) -> dg.MaterializeResult:

@@ -1,4 +1,4 @@
-"""Assemble the Dagster definitions for a dbt project folder.
+"""Assemble the one Dagster `Definitions` for a dbt project folder.
 
 orchestration/definitions.py builds the project's own; tests build a
 scratch copy's, without importing (and parsing) the real one.
@@ -8,25 +8,32 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.close_package import build_close_package
 from orchestration.dbt_assets import build_dbt_assets, dbt_resource, make_dbt_project
 from orchestration.exports import build_export_assets
-from orchestration.reports import build_report_assets
-from orchestration.schedules import close_job, late_exports_sensor, monthly_close_schedule
-from orchestration.settings import PROJECT_DIR
+from orchestration.jobs import build_warehouse_job, close_month_job, late_exports_sensor, monthly_build_schedule
+from orchestration.partitions import monthly_partitions
+from orchestration.previews import build_preview_assets
+from pgb_shared.settings import PROJECT_DIR
 
 
 def build_definitions(project_dir: Path = PROJECT_DIR) -> dg.Definitions:
     project = make_dbt_project(Path(project_dir))
+    project_dir = Path(project.project_dir)
+    partitions = monthly_partitions(project_dir)
     dbt_models = build_dbt_assets(project)
+    dbt_keys = set(dbt_models.keys)
+    warehouse_job = build_warehouse_job()
     return dg.Definitions(
         assets=[
-            build_export_assets(project.project_dir),
+            build_export_assets(project_dir),
             dbt_models,
-            *build_report_assets(project.project_dir, set(dbt_models.keys)),
+            *build_preview_assets(project_dir, partitions, dbt_keys),
+            build_close_package(project_dir, partitions, dbt_keys),
         ],
-        jobs=[close_job],
-        schedules=[monthly_close_schedule()],
-        sensors=[late_exports_sensor(project.project_dir)],
+        jobs=[warehouse_job, close_month_job()],
+        schedules=[monthly_build_schedule(warehouse_job)],
+        sensors=[late_exports_sensor(project_dir, warehouse_job, partitions)],
         resources={"dbt": dbt_resource(project)},
         # The steps run one after the other anyway (exports -> dbt -> reports);
         # one process saves re-importing dbt and GX for each step.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from orchestration.settings import PROJECT_DIR
+from pgb_shared.settings import PROJECT_DIR
 
 DAGSTER_YAML = """\
 # Written by orchestration/instance.py. The `duckdb` pool (the dbt step) runs

@@ -1,16 +1,23 @@
-"""Monthly partitions on the reference month (the month of concluded_at)."""
+"""Monthly partitions on the reference month (the month of concluded_at), from the program start."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
-from orchestration.settings import PROGRAM_START_MONTH, TIMEZONE
+from pgb_shared.settings import PROJECT_DIR, TIMEZONE, program_start
 
-# end_offset=0: the newest partition is the last complete month, the one the
-# schedule closes on the 5th.
-MONTHLY_CLOSE = dg.MonthlyPartitionsDefinition(start_date=PROGRAM_START_MONTH, timezone=TIMEZONE, end_offset=0)
+
+def monthly_partitions(project_dir: Path = PROJECT_DIR) -> dg.MonthlyPartitionsDefinition:
+    """One partition per month from the month of the program start (seeds/ref_parameters.csv).
+
+    end_offset=0: the newest partition is the last complete month, the one a
+    close or the monthly build may take.
+    """
+    start = program_start(project_dir)
+    return dg.MonthlyPartitionsDefinition(start_date=f"{start:%Y-%m}-01", timezone=TIMEZONE, end_offset=0)
 
 
 def months_in_window(window: dg.TimeWindow) -> list[date]:
@@ -21,9 +28,3 @@ def months_in_window(window: dg.TimeWindow) -> list[date]:
         months.append(current)
         current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
     return months
-
-
-def all_close_months() -> tuple[str, str]:
-    """(first, last) partition keys: the range `make run` materializes."""
-    keys = MONTHLY_CLOSE.get_partition_keys()
-    return keys[0], keys[-1]

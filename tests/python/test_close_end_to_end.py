@@ -3,9 +3,11 @@
 June is closed from June-only exports (tests/fixtures/pgb_rules); then the
 July rows of tests/fixtures/pgb_close_july are appended, reusing a June NB
 (R430 on June's paid T01) and delivering a late Sisref schedule (releasing
-June's held T47), and July is closed. The two real closes are the expensive
-part (one Dagster run each) and run once for the module; the refusal, the
-reopen and the cap then reuse the July warehouse without running Dagster.
+June's held T47), and July is closed. Each close is `pgb close --month M`:
+a materialization of the asset close_package for that partition (job
+close_month) on the Dagster instance of the test. The two real closes are the
+expensive part and run once for the module; the refusal and the reopen then
+reuse the July warehouse without running Dagster.
 """
 
 from __future__ import annotations
@@ -21,25 +23,28 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from pgb_close.close import close_month
-from pgb_close.errors import CloseFailed
-from pgb_close.months import Month
+from orchestration.close_package import REFUSED
+from orchestration.factory import build_definitions
+from orchestration.launch import outcome_of
+from payroll.close import close_month
+from payroll.errors import CloseFailed
+from payroll.months import Month
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 JUNE_EXPORTS = REPO_ROOT / "tests" / "fixtures" / "pgb_rules"
 JULY_ROWS = REPO_ROOT / "tests" / "fixtures" / "pgb_close_july"
-PGB_SCRIPT = REPO_ROOT / ".venv" / "bin" / "pgb"
 PACKAGE_FILES = ["adjustments.csv", "close.xlsx", "held.csv", "manifest.json", "payments.csv", "rejections.csv",
                  "summary.html"]
 
 
 def pgb_command() -> list[str]:
-    """The installed console script (`make setup`), or the same entry point through python -m."""
-    return [str(PGB_SCRIPT)] if PGB_SCRIPT.exists() else [sys.executable, "-m", "pgb_close"]
+    """The `pgb` entry point of this checkout (the console script of .venv may point at another one)."""
+    return [sys.executable, "-m", "orchestration.cli"]
 
 
 def tree_fingerprint(folder: Path) -> dict[str, tuple[str, int]]:
@@ -56,6 +61,29 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def mart_rows(warehouse: Path, month: str) -> list[dict[str, str]]:
+    """fct_payee_month_payments of one month, in payments.csv's columns and text ('' for null, '68.00')."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows = connection.execute(
+            """
+            select payee_siape, coalesce(payee_name, ''), coalesce(payee_unit_code, ''), approved_tasks,
+                   rejected_tasks, held_tasks, amount::varchar, capped_amount::varchar
+            from fct_payee_month_payments where reference_month = ? order by payee_siape
+            """,
+            [f"{month}-01"],
+        ).fetchall()
+    columns = ["payee_siape", "name", "unit_code", "approved_tasks", "rejected_tasks", "held_tasks", "amount",
+               "capped_amount"]
+    return [dict(zip(columns, map(str, row), strict=True)) for row in rows]
+
+
+def close_materializations(dagster_home: Path) -> dict[str, dg.EventLogEntry]:
+    """partition -> the close_package materialization recorded on the test's Dagster instance."""
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        records = instance.fetch_materializations(dg.AssetKey("close_package"), limit=100).records
+        return {record.partition_key: record.event_log_entry for record in records}
+
+
 def append_rows(source: Path, target: Path) -> None:
     lines = source.read_text(encoding="utf-8").splitlines(keepends=True)[1:]
     with target.open("a", encoding="utf-8") as handle:
@@ -70,6 +98,8 @@ class Closes:
     warehouse: Path
     env: dict[str, str]
     june_before_july: dict[str, tuple[str, int]]
+    june_mart: list[dict[str, str]]
+    june_stdout: str
 
     def pgb(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([*pgb_command(), *args], cwd=REPO_ROOT, env=self.env, capture_output=True, text=True)
@@ -97,9 +127,10 @@ def closes(tmp_path_factory) -> Closes:
         "DO_NOT_TRACK": "1",
     }
     env.pop("PGB_EXPORTS_FORMAT", None)
-    state = Closes(root, exports, reports, warehouse, env, {})
+    state = Closes(root, exports, reports, warehouse, env, {}, [], "")
     june = state.pgb("close", "--month", "2025-06")
     assert june.returncode == 0, june.stdout[-3000:] + june.stderr[-3000:]
+    state.june_mart, state.june_stdout = mart_rows(warehouse, "2025-06"), june.stdout
     state.june_before_july = tree_fingerprint(state.package("2025-06")) | {
         "ledger/2025-06.csv": tree_fingerprint(reports / "ledger")["2025-06.csv"]
     }
@@ -108,6 +139,40 @@ def closes(tmp_path_factory) -> Closes:
     july = state.pgb("close", "--month", "2025-07")
     assert july.returncode == 0, july.stdout[-3000:] + july.stderr[-3000:]
     return state
+
+
+def test_pgb_close_materializes_close_package_for_the_partition(closes):
+    records = close_materializations(Path(closes.env["DAGSTER_HOME"]))
+    assert set(records) == {"2025-06-01", "2025-07-01"}
+    june = records["2025-06-01"]
+    metadata = june.asset_materialization.metadata
+    package = closes.package("2025-06")
+    assert metadata["package"].value == str(package)
+    manifest_sha256 = hashlib.sha256((package / "manifest.json").read_bytes()).hexdigest()
+    assert metadata["manifest_sha256"].value == manifest_sha256 and manifest_sha256 in closes.june_stdout
+    assert metadata["totals"].value["approved_tasks"] == metadata["approved_tasks"].value > 0
+    with dg.DagsterInstance.from_config(closes.env["DAGSTER_HOME"]) as instance:
+        run = instance.get_run_by_id(june.run_id)
+    assert run.job_name == "close_month" and run.tags["dagster/partition"] == "2025-06-01"
+
+
+def test_june_payments_csv_equals_the_payments_mart(closes):
+    payments = read_csv(closes.package("2025-06") / "payments.csv")
+    assert closes.june_mart, "the mart has June rows"
+    assert [{column: row[column] for column in closes.june_mart[0]} for row in payments] == closes.june_mart
+    assert all(row["adjustments"] == "0.00" and row["net_amount"] == row["amount"] for row in payments)
+
+
+def test_july_payments_csv_is_the_mart_plus_the_adjustments(closes):
+    payments = read_csv(closes.package("2025-07") / "payments.csv")
+    mart = {row["payee_siape"]: row for row in mart_rows(closes.warehouse, "2025-07")}
+    for row in payments:
+        expected = mart.get(row["payee_siape"]) or {  # a payee with only adjustments this month
+            "approved_tasks": "0", "rejected_tasks": "0", "held_tasks": "0", "amount": "0.00", "capped_amount": "0.00"}
+        assert {column: row[column] for column in expected if column in row} == {
+            column: value for column, value in expected.items() if column in row}
+        assert Decimal(row["net_amount"]) == Decimal(row["amount"]) + Decimal(row["adjustments"])
+    assert set(mart) <= {row["payee_siape"] for row in payments}
 
 
 def test_june_package_holds_the_hand_derived_verdicts(closes):
@@ -204,7 +269,7 @@ def test_reopen_keeps_the_old_package_and_reproduces_it(closes, tmp_path, monkey
     reports = tmp_path / "reports"
     shutil.copytree(closes.reports, reports)
     result = close_month(Month(2025, 7), reports_dir=reports, project_dir=REPO_ROOT,
-                         build_warehouse=lambda month: closes.warehouse, reopen=True, reason="test reproduction")
+                         warehouse=closes.warehouse, reopen=True, reason="test reproduction")
     kept = reports / "reopened" / "close-2025-07.1"
     assert result.kept_package == kept
     for name in PACKAGE_FILES:
@@ -217,26 +282,27 @@ def test_reopen_keeps_the_old_package_and_reproduces_it(closes, tmp_path, monkey
     assert (reports / "ledger" / "reopened" / "2025-07.1.csv").exists()
 
 
-def test_cap_limits_the_amount_and_shows_what_was_capped(closes, tmp_path, monkeypatch):
+def test_a_changed_export_after_the_checks_stops_the_close(closes, tmp_path, monkeypatch):
+    """The SHA-256 the blocking check recorded must still be the file's: otherwise nothing is written."""
     in_process_env(closes, monkeypatch)
-    warehouse = tmp_path / "capped.duckdb"
-    shutil.copy2(closes.warehouse, warehouse)
-    with duckdb.connect(str(warehouse)) as connection:
-        connection.execute("update ref_parameters set value = '136.00' where name = 'pepgb_cap_per_professional'")
-        connection.execute("delete from ref_parameters where name = 'pepgb_cap_period'")
-    with pytest.raises(CloseFailed, match="pepgb_cap_period"):
-        close_month(Month(2025, 6), reports_dir=tmp_path / "no_period", project_dir=REPO_ROOT,
-                    build_warehouse=lambda month: warehouse)
-    with duckdb.connect(str(warehouse)) as connection:
-        connection.execute(
-            "insert into ref_parameters (name, value, effective_from, legal_source, published_on) "
-            "values ('pepgb_cap_period', 'monthly', '2025-05-19', 'test', '2025-05-19')"
-        )
-    result = close_month(Month(2025, 6), reports_dir=tmp_path / "reports", project_dir=REPO_ROOT,
-                         build_warehouse=lambda month: warehouse)
-    payments = {row["payee_siape"]: row for row in read_csv(result.folder / "payments.csv")}
-    ana = payments["0100001"]  # 10 approved June tasks in the July warehouse (T01 now fails R430)
-    assert (ana["approved_tasks"], ana["amount"], ana["capped_amount"]) == ("10", "136.00", "544.00")
-    assert payments["0100002"]["amount"] == "68.00" and payments["0100002"]["capped_amount"] == "0.00"
-    assert result.package.totals["capped_amount"] == Decimal("544.00")
-    assert "per-professional cap kept R$ 544.00" in (result.folder / "summary.html").read_text(encoding="utf-8")
+    reports = tmp_path / "reports"
+    checked = {"raw_tasks": "0" * 64}
+    with pytest.raises(CloseFailed, match="raw_tasks"):
+        close_month(Month(2025, 8), reports_dir=reports, project_dir=REPO_ROOT, warehouse=closes.warehouse,
+                    checked_inputs=checked)
+    assert not reports.exists() or not any(reports.glob("close-*"))
+
+
+def test_a_close_past_the_early_checks_is_refused_by_the_asset(closes, monkeypatch):
+    """The asset refuses by itself (pgb/refused), as the second of two racing closes does under the ledger lock."""
+    in_process_env(closes, monkeypatch)
+    before = tree_fingerprint(closes.reports)
+    close_package = build_definitions(REPO_ROOT).resolve_assets_def("close_package")
+    with dg.DagsterInstance.from_config(closes.env["DAGSTER_HOME"]) as instance:
+        result = dg.materialize([close_package], instance=instance, partition_key="2025-06-01", raise_on_error=False)
+    outcome = outcome_of("close_month", result)
+    assert not outcome.success and outcome.step_errors == []
+    [refusal] = outcome.refusals
+    assert "2025-06 is already closed" in refusal
+    assert REFUSED in result.get_step_failure_events()[0].step_failure_data.user_failure_data.metadata
+    assert tree_fingerprint(closes.reports) == before

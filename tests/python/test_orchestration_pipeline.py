@@ -17,10 +17,11 @@ import duckdb
 import pytest
 from orchestration_samples import DAMAGES, VALID_EXPORTS, write_valid_exports
 
-from expectations.contract import RAW_EXPORTS
 from orchestration.dbt_assets import export_asset_key
 from orchestration.factory import build_definitions
-from orchestration.run_all import CloseRun, failure_report, run_close
+from orchestration.jobs import BUILD_WAREHOUSE, CLOSE_MONTH
+from orchestration.launch import RunOutcome, execute, failure_report
+from pgb_shared.exports import RAW_EXPORTS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_ENTRIES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
@@ -45,10 +46,10 @@ class Pipeline:
     reports: Path
     defs: dg.Definitions
     instance: dg.DagsterInstance
-    good_run: CloseRun
+    good_run: RunOutcome
 
-    def run(self, month: str = "2025-06-01") -> CloseRun:
-        return run_close(self.defs, self.instance, month, month)
+    def run(self, month: str = "2025-06-01") -> RunOutcome:
+        return execute(self.defs, self.instance, BUILD_WAREHOUSE, month, month)
 
 
 def sha256(path: Path) -> str:
@@ -73,23 +74,27 @@ def pipeline(tmp_path_factory):
         env.setenv("DO_NOT_TRACK", "1")
         defs = build_definitions(project)
         with dg.DagsterInstance.ephemeral() as instance:
-            good_run = run_close(defs, instance, "2025-05-01", "2025-07-01")
+            good_run = execute(defs, instance, BUILD_WAREHOUSE, "2025-05-01", "2025-07-01")
             yield Pipeline(project, root / "warehouse" / "pgb.duckdb", root / "reports", defs, instance, good_run)
 
 
-def test_every_asset_materializes_on_the_bundled_seeds(pipeline):
+def test_build_warehouse_materializes_every_asset_but_the_close(pipeline):
     run = pipeline.good_run
     assert run.success, failure_report(run)
     every_asset = set(pipeline.defs.resolve_asset_graph().get_all_asset_keys())
-    assert run.materialized == every_asset
+    assert set(run.materialized) == every_asset - {dg.AssetKey("close_package")}
+    assert not (pipeline.reports / "ledger").exists() and not list(pipeline.reports.glob("close-*"))
     counts = table_counts(pipeline.warehouse)
-    assert {"fct_task_evaluations", "fct_task_rule_violations", "raw_tasks", "ref_rules"} <= set(counts)
+    assert {"fct_task_evaluations", "fct_task_rule_violations", "fct_payee_month_payments", "raw_tasks",
+            "ref_rules"} <= set(counts)
     assert counts["ref_rules"] > 0
-    assert sorted(p.name for p in (pipeline.reports / "previews").glob("close_*.csv")) == [
-        "close_2025-05.csv",
-        "close_2025-06.csv",
-        "close_2025-07.csv",
-    ]
+    previews = sorted((pipeline.reports / "previews").glob("payments_*.csv"))
+    assert [p.name for p in previews] == ["payments_2025-05.csv", "payments_2025-06.csv", "payments_2025-07.csv"]
+    with duckdb.connect(str(pipeline.warehouse), read_only=True) as connection:
+        [(payees,)] = connection.execute(
+            "select count(*) from fct_payee_month_payments where reference_month = '2025-06-01'").fetchall()
+    assert len(previews[1].read_text(encoding="utf-8").splitlines()) == payees + 1  # the mart's rows, with a header
+    assert run.metadata_of("month_preview")["approved_tasks"].value > 0
     assert not list(pipeline.warehouse.parent.glob("*.tmp-*")), "build file left behind"
 
 
@@ -102,8 +107,21 @@ def test_asset_graph_reads_export_check_staging_marts_reports(pipeline):
     assert tasks_export in graph.get(dg.AssetKey("stg_get__tasks")).parent_keys  # and the source
     assert graph.get(dg.AssetKey("stg_get__tasks")).group_name == "staging"
     assert graph.get(dg.AssetKey("fct_task_evaluations")).group_name == "marts"
-    assert graph.get(dg.AssetKey("close_report")).group_name == "reports"
-    assert dg.AssetKey("fct_task_evaluations") in graph.get(dg.AssetKey("close_report")).parent_keys
+    assert graph.get(dg.AssetKey("month_preview")).group_name == "reports"
+    assert graph.get(dg.AssetKey("month_preview")).parent_keys == {dg.AssetKey("fct_payee_month_payments")}
+    close_package = graph.get(dg.AssetKey("close_package"))
+    assert close_package.group_name == "reports" and close_package.partitions_def is not None
+    assert {dg.AssetKey("fct_payee_month_payments"), dg.AssetKey("fct_task_payments"),
+            dg.AssetKey("fct_task_rule_violations")} <= close_package.parent_keys
+
+
+def test_the_close_job_runs_the_close_and_its_upstream_only(pipeline):
+    build = pipeline.defs.resolve_job_def(BUILD_WAREHOUSE).asset_layer.selected_asset_keys
+    close = pipeline.defs.resolve_job_def(CLOSE_MONTH).asset_layer.selected_asset_keys
+    assert dg.AssetKey("close_package") not in build and dg.AssetKey("close_package") in close
+    assert {export_asset_key(export) for export in RAW_EXPORTS} <= close  # every export checked
+    assert {dg.AssetKey("fct_payee_month_payments"), dg.AssetKey("stg_get__tasks")} <= close
+    assert dg.AssetKey("fct_aps_supervision_cycles") not in close and dg.AssetKey("month_preview") not in close
 
 
 @pytest.fixture(scope="module")
@@ -170,8 +188,9 @@ def test_every_raw_export_has_a_blocking_check(pipeline):
         assert graph.get_check_spec(check_key).blocking
 
 
-def test_monthly_schedule_closes_the_previous_month(pipeline):
-    schedule = pipeline.defs.get_schedule_def("monthly_close")
+def test_monthly_schedule_builds_the_previous_month(pipeline):
+    schedule = pipeline.defs.get_schedule_def("monthly_warehouse_build")
+    assert schedule.job_name == BUILD_WAREHOUSE
     assert schedule.cron_schedule == "0 6 5 * *"
     tick = datetime(2025, 8, 5, 6, 0, tzinfo=ZoneInfo("America/Sao_Paulo"))
     [request] = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=tick)).run_requests

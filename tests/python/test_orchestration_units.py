@@ -1,4 +1,4 @@
-"""The small pure pieces of the orchestration: dbt args, layers, partitions, swap."""
+"""The small pure pieces of the orchestration: dbt args, layers, partitions, swap, run arguments, sensor."""
 
 import os
 from datetime import date, datetime
@@ -8,12 +8,19 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration import settings
+from orchestration.close_package import PAYMENTS_MART, checked_export_sha256
 from orchestration.dbt_args import dbt_build_args, layer_of
-from orchestration.partitions import MONTHLY_CLOSE, months_in_window
-from orchestration.schedules import late_exports_sensor
-from orchestration.run_all import cycle_lines, month_key, partition_arguments
+from orchestration.dbt_assets import export_asset_key
+from orchestration.jobs import build_warehouse_job, late_exports_sensor
+from orchestration.launch import partition_arguments, run_config_for
+from orchestration.partitions import monthly_partitions, months_in_window
+from orchestration.summary import cycle_lines
 from orchestration.warehouse import build_file_for, building, environment, wal_of
+from payroll.errors import CloseFailed
+from pgb_shared import settings
+from pgb_shared.exports import RAW_EXPORTS
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_dbt_build_reads_seeds_by_default():
@@ -46,18 +53,31 @@ def test_months_in_window_covers_each_month_once():
     assert months_in_window(window) == [date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1)]
 
 
-def test_monthly_partitions_start_with_the_program():
-    assert MONTHLY_CLOSE.get_first_partition_key() == "2025-05-01"
+def test_monthly_partitions_start_with_the_program_start_parameter(tmp_path):
+    assert monthly_partitions(REPO_ROOT).get_first_partition_key() == "2025-05-01"  # program_start 2025-05-19
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "ref_parameters.csv").write_text(
+        "name,value,effective_from,effective_to,legal_source,published_on\n"
+        "program_start,2026-03-02,2026-03-02,,later act,2026-03-02\n"
+        "program_start,2025-11-10,2025-11-10,2026-03-01,first act,2025-11-10\n",
+        encoding="utf-8",
+    )
+    assert monthly_partitions(tmp_path).get_first_partition_key() == "2025-11-01"  # the earliest row
 
 
-def test_month_key_and_partition_arguments():
-    assert month_key("2025-6") == "2025-06-01"
-    assert month_key("2025-06-01") == "2025-06-01"
+def test_partition_arguments_and_run_config():
     assert partition_arguments("2025-06-01", "2025-06-01") == {"partition_key": "2025-06-01"}
     assert partition_arguments("2025-05-01", "2025-07-01")["tags"] == {
         "dagster/asset_partition_range_start": "2025-05-01",
         "dagster/asset_partition_range_end": "2025-07-01",
     }
+
+
+def test_run_config_carries_each_assets_config():
+    config = run_config_for({"close_package": {"reopen": True, "reason": "why"}})
+    assert config["ops"] == {"close_package": {"config": {"reopen": True, "reason": "why"}}}
+    assert config["loggers"]["console"]["config"]["log_level"] == "INFO"
+    assert "ops" not in run_config_for()
 
 
 def test_cycle_lines_one_per_cycle():
@@ -74,8 +94,11 @@ def test_paths_follow_the_environment(monkeypatch, tmp_path):
     assert settings.exports_dir(tmp_path) is None
     monkeypatch.setenv("PGB_EXPORTS_DIR", "exports")
     assert settings.exports_dir(tmp_path) == tmp_path / "exports"
-    monkeypatch.setenv("PGB_CLOSE_DAY", "7")
-    assert settings.close_day_of_month() == 7
+    monkeypatch.setenv("PGB_BUILD_DAY", "7")
+    assert settings.build_day_of_month() == 7
+    monkeypatch.setenv("PGB_BUILD_DAY", "31")
+    with pytest.raises(ValueError, match="PGB_BUILD_DAY"):
+        settings.build_day_of_month()
 
 
 def _database_with(path: Path, rows: int) -> None:
@@ -123,7 +146,8 @@ def test_late_export_sensor_reruns_the_newest_month(tmp_path, monkeypatch):
     (tmp_path / "seeds").mkdir()
     export = tmp_path / "seeds" / "raw_tasks.csv"
     export.write_text("task_id\n", encoding="utf-8")
-    sensor = late_exports_sensor(tmp_path)
+    partitions = monthly_partitions(REPO_ROOT)
+    sensor = late_exports_sensor(tmp_path, build_warehouse_job(), partitions)
 
     first = dg.build_sensor_context(cursor=None)
     assert isinstance(sensor(first), dg.SkipReason)  # the first tick only records the files
@@ -133,4 +157,25 @@ def test_late_export_sensor_reruns_the_newest_month(tmp_path, monkeypatch):
     export.write_text("task_id\nT1\n", encoding="utf-8")  # a late export lands
     request = sensor(dg.build_sensor_context(cursor=cursor))
     assert isinstance(request, dg.RunRequest)
-    assert request.partition_key == MONTHLY_CLOSE.get_last_partition_key()
+    assert request.partition_key == partitions.get_last_partition_key()
+
+
+def test_the_close_relies_only_on_exports_checked_before_the_last_build():
+    def record(instance, key, **metadata):
+        instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=key, metadata=metadata))
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        with pytest.raises(CloseFailed, match="never built"):
+            checked_export_sha256(instance)
+        for export in RAW_EXPORTS[1:]:
+            record(instance, export_asset_key(export), sha256=f"sha-{export}")
+        record(instance, PAYMENTS_MART)
+        with pytest.raises(CloseFailed, match=f"no recorded check of {RAW_EXPORTS[0]}"):
+            checked_export_sha256(instance)
+        record(instance, export_asset_key(RAW_EXPORTS[0]), exists=False)  # checked: the file was missing
+        record(instance, PAYMENTS_MART)
+        recorded = checked_export_sha256(instance)
+        assert recorded[RAW_EXPORTS[0]] is None and recorded["raw_tasks"] == "sha-raw_tasks"
+        record(instance, export_asset_key("raw_tasks"), sha256="new")  # a check after the build (e.g. it failed)
+        with pytest.raises(CloseFailed, match="raw_tasks was checked after the last build"):
+            checked_export_sha256(instance)

@@ -1,24 +1,23 @@
 """The input files of a close: the 15 raw exports and the project's reference seeds.
 
-Each is fingerprinted (rows, SHA-256) before the pipeline runs and again
-after: a file that changed in between would make the package disagree with
-its manifest, so the close stops instead.
+Each is fingerprinted (rows, SHA-256) for the manifest, compared with the
+SHA-256 the pipeline recorded when it checked the file, and fingerprinted
+again after the warehouse is read: a file that changed in between would make
+the package disagree with its manifest, so the close stops instead.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 
-from expectations.contract import RAW_EXPORTS
-from expectations.validation import export_path
-from orchestration import settings
-from orchestration.exports import sha256_of
-
-REFERENCE_SEEDS = ("ref_parameters", "ref_parameter_defaults", "ref_rules", "ref_sisref_codes")
+from pgb_shared import settings
+from pgb_shared.exports import RAW_EXPORTS, REFERENCE_SEEDS, export_path, reference_seed_path
+from pgb_shared.fingerprints import sha256_of
 
 
 @dataclass(frozen=True)
@@ -35,12 +34,18 @@ class InputFile:
 def input_paths(project_dir: Path) -> dict[str, Path]:
     exports_dir = settings.exports_dir(project_dir)
     paths = {export: export_path(export, exports_dir, project_dir) for export in RAW_EXPORTS}
-    paths.update({seed: project_dir / "seeds" / f"{seed}.csv" for seed in REFERENCE_SEEDS})
+    paths.update({seed: reference_seed_path(seed, project_dir) for seed in REFERENCE_SEEDS})
     return paths
 
 
 def fingerprint_inputs(project_dir: Path) -> list[InputFile]:
     return [_fingerprint(name, path, project_dir) for name, path in input_paths(project_dir).items()]
+
+
+def changed_inputs(checked_sha256: Mapping[str, str | None], current: list[InputFile]) -> list[str]:
+    """Names of the files whose SHA-256 now differs from the one recorded when they were checked."""
+    now = {item.name: item.sha256 for item in current}
+    return [name for name, sha256 in checked_sha256.items() if now.get(name) != sha256]
 
 
 def _fingerprint(name: str, path: Path, project_dir: Path) -> InputFile:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from pgb_close.package import ClosePackage
-from pgb_close.writers.tables import TABLES, as_text, header_of, rows_of
+from payroll.package import ClosePackage
+from payroll.writers.tables import TABLES, as_text, header_of, rows_of
 
 
 def write_csv_files(package: ClosePackage, folder: Path) -> list[Path]:

@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
 from pathlib import Path
 
-from pgb_close.money import money
-from pgb_close.months import Month
+from payroll.money import money
+from payroll.months import Month
 
 DECISION, ADJUSTMENT = "decision", "adjustment"
 

@@ -17,8 +17,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from pgb_close.package import ClosePackage
-from pgb_close.writers.tables import COUNT_COLUMNS, MONEY_COLUMNS, TABLES, header_of, rows_of
+from payroll.package import ClosePackage
+from payroll.writers.tables import COUNT_COLUMNS, MONEY_COLUMNS, TABLES, header_of, rows_of
 
 MONEY_FORMAT = '"R$" #,##0.00;[Red]-"R$" #,##0.00'
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"

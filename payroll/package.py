@@ -1,4 +1,10 @@
-"""The content of one close, computed in memory before anything is written."""
+"""The content of one close, assembled in memory before anything is written.
+
+Amounts come from the warehouse as they are: payments from
+fct_payee_month_payments, each task's due and payable amount from
+fct_task_payments. Python adds only the adjustments (ledger standing vs the
+payable amount now) and their per-payee sums.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +12,20 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 
-from pgb_close.adjustments import Adjustment, find_adjustments
-from pgb_close.cap import allocate
-from pgb_close.ledger import ADJUSTMENT, DECISION, LedgerEntry
-from pgb_close.model import APPROVED, HELD, REJECTED, ParameterRow, TaskVerdict, WarehouseSnapshot
-from pgb_close.money import ZERO, money, total
-from pgb_close.months import Month
-from pgb_close.parameters import cap_rule_on, parameters_used
+from payroll.adjustments import Adjustment, find_adjustments
+from payroll.ledger import ADJUSTMENT, DECISION, LedgerEntry
+from payroll.model import HELD, REJECTED, ParameterRow, PayeeMonthPayment, WarehouseSnapshot
+from payroll.money import ZERO, money, total
+from payroll.months import Month
 
 NO_UNIT = "(sem unidade)"
 
 
 @dataclass(frozen=True)
 class PaymentRow:
+    """A row of payments.csv: the payee's fct_payee_month_payments row, plus the adjustments."""
+
     payee_siape: str
     name: str
     unit_code: str
@@ -88,21 +93,14 @@ def build_package(
     earlier_entries: list[LedgerEntry],
     ledger_start: Month,
 ) -> ClosePackage:
-    """Decide the month's tasks and the adjustments of earlier ones, from one warehouse snapshot.
+    """The month's tasks and the adjustments of earlier ones, from one warehouse snapshot.
 
     Tasks before the ledger's first close were paid outside it and are left
     alone; tasks of later months wait for their own close.
     """
-    in_scope = [
-        verdict
-        for verdict in snapshot.verdicts
-        if ledger_start <= verdict.reference_month <= month or verdict.task_id in standing
-    ]
-    cap_on_day = lru_cache(maxsize=None)(lambda day: cap_rule_on(snapshot.parameters, day))
-    paid = allocate(in_scope, lambda verdict: cap_on_day(verdict.concluded_at.date()))
-    month_tasks = [v for v in in_scope if v.reference_month == month and v.task_id not in standing]
-    adjustments = find_adjustments(month, ledger_start, standing, snapshot, paid)
-    payments = payment_rows(month_tasks, adjustments, paid, snapshot)
+    month_tasks = [task for task in snapshot.tasks if task.reference_month == month and task.task_id not in standing]
+    adjustments = find_adjustments(month, ledger_start, standing, snapshot)
+    payments = payment_rows(snapshot, adjustments)
     history = close_history(earlier_entries) + [
         HistoryRow(str(month), total(p.amount for p in payments), total(p.adjustments for p in payments))
     ]
@@ -111,10 +109,10 @@ def build_package(
         ledger_start=ledger_start,
         payments=payments,
         rejections=rejection_rows(month_tasks, snapshot),
-        held=[HeldRow(v.task_id, v.payee_siape, v.concluded_at, v.held_reason or "") for v in month_tasks if v.outcome == HELD],
+        held=[HeldRow(t.task_id, t.payee_siape, t.concluded_at, t.held_reason or "") for t in month_tasks if t.outcome == HELD],
         adjustments=adjustments,
-        ledger_entries=ledger_entries(month, month_tasks, adjustments, standing, paid, snapshot),
-        totals=close_totals(month_tasks, payments, adjustments),
+        ledger_entries=ledger_entries(month, month_tasks, adjustments, snapshot),
+        totals=close_totals(snapshot.month_payments, payments, adjustments),
         rejections_by_rule=rejections_by_rule(month_tasks, snapshot),
         amount_by_unit=amount_by_unit(payments),
         history=history,
@@ -122,31 +120,33 @@ def build_package(
     )
 
 
-def payment_rows(month_tasks, adjustments, paid, snapshot) -> list[PaymentRow]:
-    tasks_by_payee: dict[str, list[TaskVerdict]] = defaultdict(list)
-    for verdict in month_tasks:
-        tasks_by_payee[verdict.payee_siape].append(verdict)
+def payment_rows(snapshot: WarehouseSnapshot, adjustments: list[Adjustment]) -> list[PaymentRow]:
+    """fct_payee_month_payments of the month as it is, each with its adjustments; payees with only
+    adjustments get a row of zeros."""
     deltas_by_payee: dict[str, list[Decimal]] = defaultdict(list)
     for adjustment in adjustments:
         deltas_by_payee[adjustment.payee_siape].append(adjustment.delta_amount)
+    month_rows = {row.payee_siape: row for row in snapshot.month_payments}
     rows = []
-    for payee in sorted(set(tasks_by_payee) | set(deltas_by_payee)):
-        tasks = tasks_by_payee.get(payee, [])
-        outcomes = Counter(task.outcome for task in tasks)
-        amount = total(paid[task.task_id] for task in tasks)
-        adjustments_total = total(deltas_by_payee.get(payee, []))
+    for payee in sorted(set(month_rows) | set(deltas_by_payee)):
+        month_row = month_rows.get(payee)
         professional = snapshot.professionals.get(payee)
-        unit = (professional.unit_code if professional else None) or next((t.unit_code for t in tasks if t.unit_code), None)
+        adjustments_total = total(deltas_by_payee.get(payee, []))
+        amount = month_row.amount if month_row else ZERO
+        if month_row:
+            name, unit = month_row.name, month_row.unit_code
+        else:
+            name, unit = (professional.name, professional.unit_code) if professional else (None, None)
         rows.append(
             PaymentRow(
                 payee_siape=payee,
-                name=professional.name if professional else "",
+                name=name or "",
                 unit_code=unit or "",
-                approved_tasks=outcomes[APPROVED],
-                rejected_tasks=outcomes[REJECTED],
-                held_tasks=outcomes[HELD],
+                approved_tasks=month_row.approved_tasks if month_row else 0,
+                rejected_tasks=month_row.rejected_tasks if month_row else 0,
+                held_tasks=month_row.held_tasks if month_row else 0,
                 amount=amount,
-                capped_amount=money(total(task.due_amount for task in tasks) - amount),
+                capped_amount=month_row.capped_amount if month_row else ZERO,
                 adjustments=adjustments_total,
                 net_amount=money(amount + adjustments_total),
             )
@@ -156,24 +156,24 @@ def payment_rows(month_tasks, adjustments, paid, snapshot) -> list[PaymentRow]:
 
 def rejection_rows(month_tasks, snapshot) -> list[RejectionRow]:
     rows = []
-    for verdict in sorted(month_tasks, key=lambda v: v.task_id):
-        if verdict.outcome == REJECTED:
+    for task in sorted(month_tasks, key=lambda t: t.task_id):
+        if task.outcome == REJECTED:
             rows += [
-                RejectionRow(verdict.task_id, verdict.payee_siape, verdict.concluded_at, verdict.rules,
+                RejectionRow(task.task_id, task.payee_siape, task.concluded_at, task.rules,
                              violation.rule_code, violation.rule_title, violation.evidence)
-                for violation in snapshot.violations_of(verdict.task_id)
+                for violation in snapshot.violations_of(task.task_id)
             ]
     return rows
 
 
-def ledger_entries(month, month_tasks, adjustments, standing, paid, snapshot) -> list[LedgerEntry]:
+def ledger_entries(month, month_tasks, adjustments, snapshot) -> list[LedgerEntry]:
     """The month's decisions, then the adjustments' new standing, each task once."""
     entries = [
-        LedgerEntry(str(month), DECISION, v.task_id, str(v.reference_month), v.payee_siape, v.outcome, v.rules,
-                    v.due_amount, paid[v.task_id], paid[v.task_id])
-        for v in sorted(month_tasks, key=lambda v: v.task_id)
+        LedgerEntry(str(month), DECISION, t.task_id, str(t.reference_month), t.payee_siape, t.outcome, t.rules,
+                    t.due_amount, t.payable_amount, t.payable_amount)
+        for t in sorted(month_tasks, key=lambda t: t.task_id)
     ]
-    current_by_task = {verdict.task_id: verdict for verdict in snapshot.verdicts}
+    current_by_task = {task.task_id: task for task in snapshot.tasks}
     for adjustment in adjustments:
         current = current_by_task.get(adjustment.task_id)
         entries.append(
@@ -184,18 +184,20 @@ def ledger_entries(month, month_tasks, adjustments, standing, paid, snapshot) ->
     return entries
 
 
-def close_totals(month_tasks, payments, adjustments) -> dict[str, object]:
-    outcomes = Counter(task.outcome for task in month_tasks)
-    amount = total(p.amount for p in payments)
+def close_totals(month_payments: tuple[PayeeMonthPayment, ...], payments, adjustments) -> dict[str, object]:
+    """The month's counts and amounts summed from the mart's rows; adjustments from this close."""
+    amount = total(row.amount for row in month_payments)
     adjustments_amount = total(a.delta_amount for a in adjustments)
+    approved, rejected, held = (sum(getattr(row, column) for row in month_payments)
+                                for column in ("approved_tasks", "rejected_tasks", "held_tasks"))
     return {
         "payees": len(payments),
-        "evaluated_tasks": len(month_tasks),
-        "approved_tasks": outcomes[APPROVED],
-        "rejected_tasks": outcomes[REJECTED],
-        "held_tasks": outcomes[HELD],
-        "gross_amount": total(task.due_amount for task in month_tasks),
-        "capped_amount": total(p.capped_amount for p in payments),
+        "evaluated_tasks": approved + rejected + held,
+        "approved_tasks": approved,
+        "rejected_tasks": rejected,
+        "held_tasks": held,
+        "gross_amount": total(row.due_amount for row in month_payments),
+        "capped_amount": total(row.capped_amount for row in month_payments),
         "amount": amount,
         "adjustments_count": len(adjustments),
         "adjustments_amount": adjustments_amount,
@@ -206,8 +208,8 @@ def close_totals(month_tasks, payments, adjustments) -> dict[str, object]:
 def rejections_by_rule(month_tasks, snapshot) -> list[tuple[str, str, int]]:
     counts: Counter[str] = Counter()
     titles: dict[str, str] = {}
-    for verdict in month_tasks:
-        for violation in snapshot.violations_of(verdict.task_id):
+    for task in month_tasks:
+        for violation in snapshot.violations_of(task.task_id):
             counts[violation.rule_code] += 1
             titles[violation.rule_code] = violation.rule_title or snapshot.rule_titles.get(violation.rule_code, "")
     return sorted(((code, titles[code], n) for code, n in counts.items()), key=lambda row: (-row[2], row[0]))
@@ -228,3 +230,13 @@ def close_history(entries: list[LedgerEntry]) -> list[HistoryRow]:
     for entry in entries:
         amounts[entry.closed_month][entry.entry] += entry.delta_amount
     return [HistoryRow(month, money(a[DECISION]), money(a[ADJUSTMENT])) for month, a in sorted(amounts.items())]
+
+
+def parameters_used(parameters: tuple[ParameterRow, ...], month: Month) -> list[ParameterRow]:
+    """Every version that took effect on or before the month's last day, by name and date (for the manifest).
+
+    Earlier versions stay listed: the close's adjustments re-price tasks of
+    earlier months with the version in force at their conclusion.
+    """
+    rows = [row for row in parameters if row.effective_from <= month.last_day]
+    return sorted(rows, key=lambda row: (row.name, row.effective_from))

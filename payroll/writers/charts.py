@@ -16,8 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from pgb_close.money import brl  # noqa: E402
-from pgb_close.package import ClosePackage  # noqa: E402
+from payroll.money import brl  # noqa: E402
+from payroll.package import ClosePackage  # noqa: E402
 
 BLUE, LIGHT_BLUE, RED, GREY, GREEN = "#1f4e79", "#9dc3e6", "#c0392b", "#7f7f7f", "#2e7d32"
 DPI = 110

@@ -10,9 +10,9 @@ import subprocess
 from decimal import Decimal
 from pathlib import Path
 
-from orchestration.exports import sha256_of
-from pgb_close.inputs import InputFile
-from pgb_close.package import ClosePackage
+from payroll.inputs import InputFile
+from payroll.package import ClosePackage
+from pgb_shared.fingerprints import sha256_of
 
 
 def git_state(project_dir: Path) -> dict:

@@ -8,9 +8,10 @@ carries an adjustment: delta = amount now due - amount already paid, with
 the rules and evidence that explain it. The closed months' packages never
 change; the ledger records the new standing so the change is paid once.
 
-"Amount now due" is the task's value in force at its conclusion (so a
-parameter version made retroactive, as Art. 2 of Portaria 1.854/2025 did,
-re-prices the old task) after the cap of the task's own period (see cap.py).
+"Amount now due" is the task's payable amount in fct_task_payments: the
+value in force at its conclusion (so a parameter version made retroactive,
+as Art. 2 of Portaria 1.854/2025 did, re-prices the old task) after the cap
+of the task's own period. Both are decided in SQL; here they are compared.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pgb_close.ledger import LedgerEntry
-from pgb_close.model import APPROVED, HELD, NOT_EVALUATED, NOT_IN_CLOSE, REJECTED, TaskVerdict, WarehouseSnapshot
-from pgb_close.money import ZERO, brl, money
-from pgb_close.months import Month
-from pgb_close.parameters import VALUE_PER_TASK
+from payroll.ledger import LedgerEntry
+from payroll.model import APPROVED, HELD, NOT_EVALUATED, NOT_IN_CLOSE, REJECTED, TaskPayment, WarehouseSnapshot
+from payroll.money import ZERO, brl, money
+from payroll.months import Month
+
+# Named in the explanation of a re-priced task, so the officer knows which parameter changed.
+VALUE_PER_TASK = "pepgb_value_per_task"
 
 
 OUTCOME_WORDS = {
@@ -53,17 +56,16 @@ def find_adjustments(
     ledger_start: Month,
     standing: dict[str, LedgerEntry],
     snapshot: WarehouseSnapshot,
-    paid: dict[str, Decimal],
 ) -> list[Adjustment]:
-    current_by_task = {verdict.task_id: verdict for verdict in snapshot.verdicts}
+    current_by_task = {task.task_id: task for task in snapshot.tasks}
     late_tasks = {
-        verdict.task_id
-        for verdict in snapshot.verdicts
-        if ledger_start <= verdict.reference_month < month and verdict.task_id not in standing
+        task.task_id
+        for task in snapshot.tasks
+        if ledger_start <= task.reference_month < month and task.task_id not in standing
     }
     adjustments = []
     for task_id in sorted(set(standing) | late_tasks):
-        adjustment = _compare(standing.get(task_id), current_by_task.get(task_id), paid, snapshot)
+        adjustment = _compare(standing.get(task_id), current_by_task.get(task_id), snapshot)
         if adjustment is not None:
             adjustments.append(adjustment)
     return sorted(adjustments, key=lambda a: (a.original_month, a.task_id))
@@ -71,14 +73,13 @@ def find_adjustments(
 
 def _compare(
     previous: LedgerEntry | None,
-    current: TaskVerdict | None,
-    paid: dict[str, Decimal],
+    current: TaskPayment | None,
     snapshot: WarehouseSnapshot,
 ) -> Adjustment | None:
     previous_outcome = previous.outcome if previous else NOT_IN_CLOSE
     previous_amount = previous.paid_amount if previous else ZERO
     new_outcome = current.outcome if current else NOT_EVALUATED
-    new_amount = paid[current.task_id] if current else ZERO
+    new_amount = current.payable_amount if current else ZERO
     if previous_outcome == new_outcome and previous_amount == new_amount:
         return None  # a rejected task that gains one more rule changes nothing to pay
     task_id = current.task_id if current else previous.task_id
@@ -96,7 +97,7 @@ def _compare(
     )
 
 
-def explain(previous: LedgerEntry | None, current: TaskVerdict | None, new_amount: Decimal, snapshot) -> str:
+def explain(previous: LedgerEntry | None, current: TaskPayment | None, new_amount: Decimal, snapshot) -> str:
     """A Portuguese sentence or two a payroll officer can check, like the rule evidence."""
     parts = []
     if previous is None and current is not None:
@@ -118,7 +119,7 @@ def explain(previous: LedgerEntry | None, current: TaskVerdict | None, new_amoun
     return " ".join(parts)
 
 
-def _approved_reasons(previous: LedgerEntry | None, current: TaskVerdict, new_amount: Decimal) -> list[str]:
+def _approved_reasons(previous: LedgerEntry | None, current: TaskPayment, new_amount: Decimal) -> list[str]:
     parts = []
     if previous is not None and previous.outcome != APPROVED:
         parts.append(

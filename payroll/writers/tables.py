@@ -6,8 +6,8 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from decimal import Decimal
 
-from pgb_close.package import ClosePackage, HeldRow, PaymentRow, RejectionRow
-from pgb_close.adjustments import Adjustment
+from payroll.package import ClosePackage, HeldRow, PaymentRow, RejectionRow
+from payroll.adjustments import Adjustment
 
 # file name -> (row class, the ClosePackage attribute)
 TABLES = {

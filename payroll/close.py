@@ -1,9 +1,11 @@
-"""Close one reference month: refuse if it must not happen, else build, decide, write, record.
+"""Close one reference month on a built warehouse: refuse if it must not happen, else read, write, record.
 
-Order of the writes, so that a crash never leaves a half-closed month that
-looks closed: the package is written into a hidden staging folder; then the
-ledger file appears (atomic rename); then the staging folder is renamed to
-close-YYYY-MM. A refused close writes nothing at all.
+The warehouse is built before (the Dagster asset `close_package` runs after
+the exports' checks and dbt); this module only reads it. Order of the writes,
+so that a crash never leaves a half-closed month that looks closed: the
+package is written into a hidden staging folder; then the ledger file
+appears (atomic rename); then the staging folder is renamed to close-YYYY-MM.
+A refused close writes nothing at all.
 """
 
 from __future__ import annotations
@@ -11,25 +13,25 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from orchestration import settings
-from pgb_close.errors import CloseFailed, CloseRefused
-from orchestration.exports import sha256_of
-from pgb_close.inputs import fingerprint_inputs
-from pgb_close.ledger import Ledger
-from pgb_close.months import Month
-from pgb_close.package import ClosePackage, build_package
-from pgb_close.warehouse import read_snapshot
-from pgb_close.writers.charts import overview_png
-from pgb_close.writers.csv_files import write_csv_files
-from pgb_close.writers.html import write_summary
-from pgb_close.writers.manifest import git_state, manifest_document, write_manifest
-from pgb_close.writers.xlsx import write_xlsx
+from payroll.errors import CloseFailed, CloseRefused
+from payroll.inputs import changed_inputs, fingerprint_inputs
+from payroll.ledger import Ledger
+from payroll.months import Month
+from payroll.package import ClosePackage, build_package
+from payroll.warehouse import read_snapshot
+from payroll.writers.charts import overview_png
+from payroll.writers.csv_files import write_csv_files
+from payroll.writers.html import write_summary
+from payroll.writers.manifest import git_state, manifest_document, write_manifest
+from payroll.writers.xlsx import write_xlsx
+from pgb_shared import settings
+from pgb_shared.fingerprints import sha256_of
 
 LEDGER_FOLDER = "ledger"
 REOPENED_FOLDER = "reopened"
@@ -42,6 +44,7 @@ class CloseResult:
     folder: Path
     ledger_file: Path
     kept_package: Path | None  # where a reopened month's previous package went
+    manifest_sha256: str
 
 
 def package_folder(reports_dir: Path, month: Month) -> Path:
@@ -77,27 +80,44 @@ def check_can_close(month: Month, ledger: Ledger, reports_dir: Path, reopen: boo
         raise CloseRefused(f"close {closed[-1].next()} first: months are closed in order, and {closed[-1]} is the last closed.")
 
 
+def check_can_reopen(reopen: bool, reason: str | None) -> None:
+    if reopen and not (reason or "").strip():
+        raise CloseRefused("--reopen replaces a closed month: say why with --reason '...' (kept in the manifest).")
+
+
 def close_month(
     month: Month,
     *,
     reports_dir: Path,
     project_dir: Path,
-    build_warehouse: Callable[[Month], Path],
+    warehouse: Path,
+    checked_inputs: Mapping[str, str | None] | None = None,
     reopen: bool = False,
     reason: str | None = None,
     picture: Path | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(BRASILIA),
 ) -> CloseResult:
+    """Write the frozen package of `month` from the published `warehouse` and record it in the ledger.
+
+    checked_inputs: the SHA-256 of each input file as the pipeline checked
+    and loaded it (name -> sha256, None = missing); a file that differs now would make the package
+    disagree with its manifest, so the close stops. None when the caller
+    vouches for the warehouse (a test, a reproduction).
+    """
     ledger = Ledger(reports_dir / LEDGER_FOLDER)
-    if reopen and not (reason or "").strip():
-        raise CloseRefused("--reopen replaces a closed month: say why with --reason '...' (kept in the manifest).")
+    check_can_reopen(reopen, reason)
     check_can_close(month, ledger, reports_dir, reopen)
     with ledger.locked():
         check_can_close(month, ledger, reports_dir, reopen)  # another close may have finished meanwhile
         inputs = fingerprint_inputs(project_dir)
-        snapshot = read_snapshot(build_warehouse(month), project_dir)
+        if checked_inputs is not None and (changed := changed_inputs(checked_inputs, inputs)):
+            raise CloseFailed(
+                "input files changed after the pipeline checked and loaded them, so the warehouse does not "
+                f"match them: {', '.join(changed)}. Run the close again on stable files."
+            )
+        snapshot = read_snapshot(warehouse, project_dir, month)
         if fingerprint_inputs(project_dir) != inputs:
-            raise CloseFailed("an input export changed while the pipeline ran: run the close again on stable files.")
+            raise CloseFailed("an input file changed while the close read the warehouse: run the close again on stable files.")
         excluding = month if reopen else None
         earlier_closes = [closed for closed in ledger.closed_months() if closed != excluding]
         package = build_package(
@@ -122,13 +142,14 @@ def close_month(
             ledger_sha256=sha256_of(ledger_file),
             reopened=reopened,
         )
-        write_manifest(document, staging / "manifest.json")
+        manifest = write_manifest(document, staging / "manifest.json")
+        manifest_sha256 = sha256_of(manifest)
         folder = package_folder(reports_dir, month)
         os.replace(staging, folder)
     if picture is not None:
         picture.parent.mkdir(parents=True, exist_ok=True)
         picture.write_bytes(overview_png(package))
-    return CloseResult(package, folder, ledger_file, kept)
+    return CloseResult(package, folder, ledger_file, kept, manifest_sha256)
 
 
 def _write_package_files(package: ClosePackage, reports_dir: Path) -> Path:

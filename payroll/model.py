@@ -1,4 +1,4 @@
-"""What a close reads from the warehouse, as plain immutable records."""
+"""What the payroll library reads from the warehouse, as plain immutable records."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from pgb_close.months import Month
+from payroll.months import Month
 
 APPROVED, REJECTED, HELD = "approved", "rejected", "held"
 # A task of the ledger that no longer is an evaluated task (e.g. the GET
@@ -18,8 +18,8 @@ NOT_IN_CLOSE = "not_in_close"
 
 
 @dataclass(frozen=True)
-class TaskVerdict:
-    """One row of fct_task_evaluations, as the close needs it."""
+class TaskPayment:
+    """One evaluated task: its verdict (fct_task_evaluations) and its price (fct_task_payments)."""
 
     task_id: str
     payee_siape: str
@@ -28,8 +28,24 @@ class TaskVerdict:
     outcome: str
     rules: str  # 'R404,R421', '' when none
     held_reason: str | None
-    due_amount: Decimal  # payment_amount: the value in force at concluded_at if approved, else 0
+    due_amount: Decimal  # the value in force at concluded_at if approved, else 0; before the cap
+    payable_amount: Decimal  # after the per-professional cap
+
+
+@dataclass(frozen=True)
+class PayeeMonthPayment:
+    """One row of fct_payee_month_payments."""
+
+    payee_siape: str
+    reference_month: Month
+    name: str | None
     unit_code: str | None
+    approved_tasks: int
+    rejected_tasks: int
+    held_tasks: int
+    due_amount: Decimal
+    capped_amount: Decimal
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -51,7 +67,7 @@ class Professional:
 
 @dataclass(frozen=True)
 class ParameterRow:
-    """One version of a parameter (ref_parameters)."""
+    """One version of a parameter (ref_parameters), listed in the manifest as it is."""
 
     name: str
     value: str | None
@@ -60,15 +76,13 @@ class ParameterRow:
     legal_source: str
     published_on: date | None
 
-    def in_force_on(self, day: date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
-
 
 @dataclass(frozen=True)
 class WarehouseSnapshot:
     """Everything a close reads from one published warehouse, read at once."""
 
-    verdicts: tuple[TaskVerdict, ...]
+    tasks: tuple[TaskPayment, ...]  # every evaluated task, every month
+    month_payments: tuple[PayeeMonthPayment, ...]  # fct_payee_month_payments of the month closed
     violations_by_task: dict[str, tuple[Violation, ...]]  # in rule-code order
     professionals: dict[str, Professional]
     parameters: tuple[ParameterRow, ...]

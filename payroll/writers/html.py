@@ -6,9 +6,9 @@ import base64
 from html import escape
 from pathlib import Path
 
-from pgb_close.money import brl
-from pgb_close.package import ClosePackage
-from pgb_close.writers.charts import chart_png, draw_amount_by_unit, draw_history, draw_rejections_by_rule
+from payroll.money import brl
+from payroll.package import ClosePackage
+from payroll.writers.charts import chart_png, draw_amount_by_unit, draw_history, draw_rejections_by_rule
 
 STYLE = """
 body { font-family: -apple-system, 'Segoe UI', Roboto, Arial, sans-serif; margin: 2rem auto; max-width: 1100px;

@@ -1,0 +1,261 @@
+-- Contract 4 and README "The per-professional cap": what each evaluated task is
+-- paid once the optional per-professional cap applies. The cap in force on the
+-- task's conclusion day applies (pepgb_cap_per_professional, empty = no cap),
+-- over its period (pepgb_cap_period: the reference month, or the calendar year).
+-- Within a period a professional's approved tasks are paid in (concluded_at,
+-- task_id) order until the cap is reached: the task that crosses it is paid the
+-- remainder, later ones nothing. Tasks concluded while no cap is in force are
+-- paid in full and do not use up a later cap.
+with recursive
+
+task_evaluations as (
+
+    select * from {{ ref('fct_task_evaluations') }}
+
+),
+
+-- The one read of the parameters: the typed-parameters model replaces this line.
+parameters as (
+
+    select * from {{ ref('stg_reference__parameters') }}
+
+),
+
+cap_amount_versions as (
+
+    select
+        effective_from,
+        effective_to,
+        value as cap_amount_text
+    from parameters
+    where name = 'pepgb_cap_per_professional'
+
+),
+
+cap_period_versions as (
+
+    select
+        effective_from,
+        effective_to,
+        lower(value) as cap_period
+    from parameters
+    where name = 'pepgb_cap_period'
+
+),
+
+tasks_with_cap_in_force as (
+
+    select
+        task_evaluations.task_id,
+        task_evaluations.payee_siape,
+        task_evaluations.reference_month,
+        task_evaluations.concluded_at,
+        task_evaluations.outcome,
+        task_evaluations.payment_amount as due_amount,
+        cap_amount_versions.cap_amount_text,
+        cap_period_versions.cap_period
+    from task_evaluations
+    left join cap_amount_versions
+        on {{ in_force_on('cast(task_evaluations.concluded_at as date)', 'cap_amount_versions') }}
+    left join cap_period_versions
+        on {{ in_force_on('cast(task_evaluations.concluded_at as date)', 'cap_period_versions') }}
+
+),
+
+-- A cap without a valid period (or an amount that is not one) stops the build:
+-- public sources disagree on monthly or yearly, and the pipeline never picks one.
+tasks_with_valid_cap as (
+
+    select
+        task_id,
+        payee_siape,
+        reference_month,
+        concluded_at,
+        outcome,
+        due_amount,
+        case
+            when cap_amount_text is null then null
+            when coalesce(try_cast(cap_amount_text as decimal(18, 2)) < 0, true)
+                then error(
+                    'ref_parameters: pepgb_cap_per_professional = ''' || cap_amount_text || ''' in force on '
+                    || strftime(concluded_at, '%Y-%m-%d') || ' (task ' || task_id || ') is not an amount such as 17136.00'
+                )
+            when cap_period is null or cap_period not in ('monthly', 'yearly')
+                then error(
+                    'ref_parameters: pepgb_cap_per_professional is set to ' || cap_amount_text || ' on '
+                    || strftime(concluded_at, '%Y-%m-%d') || ' (task ' || task_id || ') but pepgb_cap_period is '''
+                    || coalesce(cap_period, '') || ''': set pepgb_cap_period to monthly or yearly in '
+                    || 'seeds/ref_parameters.csv (public sources disagree; the pipeline does not choose for you)'
+                )
+            else try_cast(cap_amount_text as decimal(18, 2))
+        end as cap_amount,
+        case when cap_amount_text is not null then cap_period end as cap_period
+    from tasks_with_cap_in_force
+
+),
+
+-- Approved tasks under a cap, each in its cap period: (payee, period kind, first day).
+capped_tasks as (
+
+    select
+        task_id,
+        payee_siape,
+        concluded_at,
+        due_amount,
+        cap_amount,
+        cap_period,
+        case
+            when cap_period = 'yearly' then cast(date_trunc('year', reference_month) as date)
+            else reference_month
+        end as cap_period_start
+    from tasks_with_valid_cap
+    where cap_amount is not null and due_amount > 0
+
+),
+
+-- In (concluded_at, task_id) order within each period: what the period's
+-- earlier tasks were due, and whether the cap amount changes here (a new
+-- parameter version).
+capped_tasks_in_order as (
+
+    select
+        *,
+        coalesce(sum(due_amount) over period_order_before, 0) as period_due_before,
+        coalesce(lag(cap_amount) over period_order <> cap_amount, true) as starts_run
+    from capped_tasks
+    window
+        period_order as (partition by payee_siape, cap_period, cap_period_start order by concluded_at, task_id),
+        period_order_before as (
+            partition by payee_siape, cap_period, cap_period_start
+            order by concluded_at, task_id
+            rows between unbounded preceding and 1 preceding
+        )
+
+),
+
+-- A run is a stretch of consecutive tasks of one period under the same cap
+-- amount. Amounts due only grow, so the largest period_due_before at a run
+-- start so far is the current run's.
+capped_tasks_in_runs as (
+
+    select
+        *,
+        sum(case when starts_run then 1 else 0 end) over period_order_so_far as run_number,
+        max(case when starts_run then period_due_before end) over period_order_so_far as period_due_before_run
+    from capped_tasks_in_order
+    window period_order_so_far as (
+        partition by payee_siape, cap_period, cap_period_start
+        order by concluded_at, task_id
+        rows between unbounded preceding and current row
+    )
+
+),
+
+runs as (
+
+    select
+        payee_siape,
+        cap_period,
+        cap_period_start,
+        run_number,
+        any_value(cap_amount) as cap_amount,
+        sum(due_amount) as run_due_amount
+    from capped_tasks_in_runs
+    group by payee_siape, cap_period, cap_period_start, run_number
+
+),
+
+-- What the period has paid before each run. Under one cap amount the paid
+-- total grows by the run's amounts due up to the cap; a later, lower cap pays
+-- nothing more, a later, higher one pays up to the new cap. One step per run
+-- (parameter version), not per task.
+paid_before_runs as (
+
+    select
+        payee_siape,
+        cap_period,
+        cap_period_start,
+        run_number,
+        cap_amount,
+        run_due_amount,
+        cast(0 as decimal(18, 2)) as paid_before_run
+    from runs
+    where run_number = 1
+
+    union all
+
+    select
+        next_run.payee_siape,
+        next_run.cap_period,
+        next_run.cap_period_start,
+        next_run.run_number,
+        next_run.cap_amount,
+        next_run.run_due_amount,
+        cast(
+            case
+                when previous_run.cap_amount <= previous_run.paid_before_run then previous_run.paid_before_run
+                else least(previous_run.paid_before_run + previous_run.run_due_amount, previous_run.cap_amount)
+            end as decimal(18, 2)
+        ) as paid_before_run
+    from paid_before_runs as previous_run
+    inner join runs as next_run
+        on
+            previous_run.payee_siape = next_run.payee_siape
+            and previous_run.cap_period = next_run.cap_period
+            and previous_run.cap_period_start = next_run.cap_period_start
+            and previous_run.run_number + 1 = next_run.run_number
+
+),
+
+-- Each task gets what is left of its run's cap after the period's earlier
+-- runs and the run's earlier tasks, at most its amount due.
+capped_payments as (
+
+    select
+        capped_tasks_in_runs.task_id,
+        capped_tasks_in_runs.cap_period_start,
+        greatest(
+            least(
+                capped_tasks_in_runs.due_amount,
+                capped_tasks_in_runs.cap_amount
+                - paid_before_runs.paid_before_run
+                - (capped_tasks_in_runs.period_due_before - capped_tasks_in_runs.period_due_before_run)
+            ),
+            0
+        ) as payable_amount
+    from capped_tasks_in_runs
+    inner join paid_before_runs
+        on
+            capped_tasks_in_runs.payee_siape = paid_before_runs.payee_siape
+            and capped_tasks_in_runs.cap_period = paid_before_runs.cap_period
+            and capped_tasks_in_runs.cap_period_start = paid_before_runs.cap_period_start
+            and capped_tasks_in_runs.run_number = paid_before_runs.run_number
+
+),
+
+final as (
+
+    select
+        tasks_with_valid_cap.task_id,
+        tasks_with_valid_cap.payee_siape,
+        tasks_with_valid_cap.reference_month,
+        tasks_with_valid_cap.concluded_at,
+        tasks_with_valid_cap.outcome,
+        tasks_with_valid_cap.due_amount,
+        cast(
+            coalesce(capped_payments.payable_amount, tasks_with_valid_cap.due_amount) as decimal(18, 2)
+        ) as payable_amount,
+        cast(
+            tasks_with_valid_cap.due_amount
+            - coalesce(capped_payments.payable_amount, tasks_with_valid_cap.due_amount) as decimal(18, 2)
+        ) as capped_amount,
+        tasks_with_valid_cap.cap_amount,
+        tasks_with_valid_cap.cap_period,
+        capped_payments.cap_period_start
+    from tasks_with_valid_cap
+    left join capped_payments
+        on tasks_with_valid_cap.task_id = capped_payments.task_id
+
+)
+
+select * from final

@@ -1,0 +1,165 @@
+"""`pgb`: the project's command, a thin launcher of Dagster materializations.
+
+    pgb run [--month YYYY-MM]                         # make run: build the warehouse, print the previews
+    pgb close --month YYYY-MM [--reopen --reason ...]  # make close: materialize close_package for the month
+
+`pgb run` runs the job `build_warehouse` (every asset but close_package) for
+every month since the program start, or one; it never closes a month.
+`pgb close` runs the job `close_month`: the exports' checks, dbt, then the
+asset close_package for that month's partition (see README, "Monthly payment
+close"). Both run on the instance in $DAGSTER_HOME, so `dagster dev` lists them.
+
+A close that must not happen (bad month, month already closed, out of
+order, reopen without a reason) is refused here at once, before Dagster
+starts. Exit status: 0 done; 1 the run failed; 2 refused, nothing changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from payroll.close import LEDGER_FOLDER, check_can_close, check_can_reopen
+from payroll.errors import CloseRefused
+from payroll.ledger import Ledger
+from payroll.money import brl
+from payroll.months import Month
+from pgb_shared import settings
+
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="pgb", description="PGB extraordinary-payment pipeline (runs through Dagster).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser(
+        "run",
+        help="check the exports, build the warehouse and print every month's payments (closes nothing)",
+        description="Materialize every asset but close_package (job build_warehouse) for every month since the "
+        "program start, or one month, then print the payments per month and the supervision cycles.",
+    )
+    run.add_argument("--month", help="only this reference month's partition (YYYY-MM); the warehouse is rebuilt anyway")
+    close = commands.add_parser(
+        "close",
+        help="materialize close_package for a month: its frozen package and ledger file",
+        description="Run the job close_month for the month's partition: the exports' checks, dbt, then "
+        "$PGB_REPORTS_DIR/close-YYYY-MM/ and the month's file in $PGB_REPORTS_DIR/ledger/.",
+    )
+    close.add_argument("--month", required=True, help="reference month, YYYY-MM")
+    close.add_argument("--reopen", action="store_true",
+                       help="replace the newest close (its package is kept under reopened/); needs --reason")
+    close.add_argument("--reason", help="why a closed month is reopened (recorded in manifest.json)")
+    close.add_argument("--picture", type=Path, help="also write a PNG overview of the summary to this path")
+    return parser.parse_args(argv)
+
+
+def brasilia_today() -> date:
+    return datetime.now(ZoneInfo(settings.TIMEZONE)).date()
+
+
+def partition_months(program_start: date, today: date) -> tuple[Month, Month]:
+    """(first, last) month with a partition: from the program start's month to the last complete month."""
+    return Month.of(program_start), Month.of(today).previous()
+
+
+def month_with_partition(text: str, program_start: date, today: date) -> Month:
+    """The month of `text` (YYYY-MM); CloseRefused when it has no partition (not over yet, or before the program)."""
+    try:
+        month = Month.parse(text)
+    except ValueError as error:
+        raise CloseRefused(str(error)) from None
+    first, last = partition_months(program_start, today)
+    if not first <= month <= last:
+        raise CloseRefused(f"{month} has no partition: months run from {first} to {last} "
+                           "(a month can be closed once it has ended, and not before the program start).")
+    return month
+
+
+def refuse_close_early(arguments: argparse.Namespace, reports_dir: Path, program_start: date, today: date) -> Month:
+    """Every refusal a close can get without building anything; returns the month when none applies."""
+    month = month_with_partition(arguments.month, program_start, today)
+    check_can_reopen(arguments.reopen, arguments.reason)
+    check_can_close(month, Ledger(reports_dir / LEDGER_FOLDER), reports_dir, arguments.reopen)
+    return month
+
+
+def close_config(arguments: argparse.Namespace) -> dict[str, dict]:
+    """The close_package asset's config for this command line."""
+    return {"close_package": {
+        "reopen": bool(arguments.reopen),
+        "reason": (arguments.reason or "").strip(),
+        "picture": str(arguments.picture.resolve()) if arguments.picture else "",
+    }}
+
+
+def close_lines(month: Month, metadata: dict) -> list[str]:
+    totals = metadata["totals"].value
+    money = {name: Decimal(str(totals[name])) for name in
+             ("amount", "capped_amount", "adjustments_amount", "net_amount")}
+    lines = [f"Closed {month}: {metadata['package'].value}"]
+    if "previous_package" in metadata:
+        lines.append(f"  previous package kept at {metadata['previous_package'].value}")
+    lines += [
+        f"  tasks approved {totals['approved_tasks']}, rejected {totals['rejected_tasks']}, held {totals['held_tasks']}",
+        f"  amount {brl(money['amount'])} (capped {brl(money['capped_amount'])}), "
+        f"adjustments {totals['adjustments_count']} = {brl(money['adjustments_amount'])}, "
+        f"net to pay {brl(money['net_amount'])}",
+        f"  manifest sha256 {metadata['manifest_sha256'].value}",
+        f"  ledger: {metadata['ledger_file'].value}",
+    ]
+    return lines
+
+
+def close(arguments: argparse.Namespace) -> int:
+    try:
+        month = refuse_close_early(arguments, settings.reports_dir(), settings.program_start(), brasilia_today())
+    except CloseRefused as refusal:
+        print(f"pgb close: refused: {refusal}", file=sys.stderr)
+        return EXIT_REFUSED
+    from orchestration.jobs import CLOSE_MONTH
+    from orchestration.launch import failure_report, materialize
+
+    run = materialize(CLOSE_MONTH, month.partition_key, month.partition_key, close_config(arguments))
+    if run.refusals:  # another close got there first
+        print("pgb close: " + "\n".join(run.refusals), file=sys.stderr)
+        return EXIT_REFUSED
+    if not run.success:
+        print(f"pgb close: failed, nothing was closed:\n{failure_report(run)}", file=sys.stderr)
+        return EXIT_FAILED
+    print("\n".join(close_lines(month, run.metadata_of("close_package"))))
+    return EXIT_OK
+
+
+def run(arguments: argparse.Namespace) -> int:
+    program_start, today = settings.program_start(), brasilia_today()
+    if arguments.month:
+        try:
+            first = last = month_with_partition(arguments.month, program_start, today)
+        except CloseRefused as refusal:
+            print(f"pgb run: refused: {refusal}", file=sys.stderr)
+            return EXIT_REFUSED
+    else:
+        first, last = partition_months(program_start, today)
+    from orchestration.jobs import BUILD_WAREHOUSE
+    from orchestration.launch import failure_report, materialize
+    from orchestration.summary import warehouse_summary
+
+    outcome = materialize(BUILD_WAREHOUSE, first.partition_key, last.partition_key)
+    if not outcome.success:
+        print(failure_report(outcome), file=sys.stderr)
+        return EXIT_FAILED
+    print(warehouse_summary(settings.warehouse_path()))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse_args(argv)
+    return close(arguments) if arguments.command == "close" else run(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Read the payroll marts from the published warehouse, read-only.
+
+The one Python reader of fct_task_payments and fct_payee_month_payments: the
+close reads a whole snapshot at once; the previews and the terminal summary
+of `pgb run` read the per-month rows and totals. Nothing here computes an
+amount: every sum comes from the mart.
+
+With PGB_EXPORTS_DIR set, the staging views read the export files by the
+path dbt was given, which may be relative to the project: the queries run
+from the project folder so that such a path resolves as it did for dbt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from payroll.errors import CloseFailed
+from payroll.model import ParameterRow, PayeeMonthPayment, Professional, TaskPayment, Violation, WarehouseSnapshot
+from payroll.money import money
+from payroll.months import Month
+
+TASK_PAYMENTS = "fct_task_payments"
+PAYEE_MONTH_PAYMENTS = "fct_payee_month_payments"
+REQUIRED_TABLES = ("fct_task_evaluations", "fct_task_rule_violations", TASK_PAYMENTS, PAYEE_MONTH_PAYMENTS)
+
+TASKS_SQL = f"""
+    select
+        payments.task_id, payments.payee_siape, payments.reference_month, payments.concluded_at,
+        payments.outcome, evaluations.rejection_rules, evaluations.held_reason,
+        payments.due_amount::varchar, payments.payable_amount::varchar
+    from {TASK_PAYMENTS} as payments
+    inner join fct_task_evaluations as evaluations on payments.task_id = evaluations.task_id
+    order by payments.task_id
+"""
+PAYEE_MONTH_COLUMNS = (
+    "payee_siape", "reference_month", "payee_name", "payee_unit_code", "approved_tasks", "rejected_tasks",
+    "held_tasks", "due_amount", "capped_amount", "amount",
+)
+PAYEE_MONTH_SQL = f"""
+    select {", ".join(PAYEE_MONTH_COLUMNS)}
+    from {PAYEE_MONTH_PAYMENTS}
+    where reference_month = ?
+    order by payee_siape
+"""
+MONTH_TOTALS_SQL = f"""
+    select
+        reference_month,
+        sum(approved_tasks), sum(rejected_tasks), sum(held_tasks),
+        sum(due_amount)::varchar, sum(capped_amount)::varchar, sum(amount)::varchar
+    from {PAYEE_MONTH_PAYMENTS}
+    where ($1::date is null or reference_month >= $1::date)
+      and ($2::date is null or reference_month <= $2::date)
+    group by reference_month
+    order by reference_month
+"""
+VIOLATIONS_SQL = """
+    select task_id, rule_code, coalesce(rule_title, ''), evidence
+    from fct_task_rule_violations
+    order by task_id, rule_code
+"""
+PROFESSIONALS_SQL = "select siape, name, unit_code from stg_siape__professionals where siape is not null"
+PARAMETERS_SQL = """
+    select name, value, effective_from, effective_to, coalesce(legal_source, ''), published_on
+    from stg_reference__parameters
+    where name is not null
+    order by name, effective_from
+"""
+RULES_SQL = "select rule_code, title from stg_reference__rules order by rule_code"
+
+
+@dataclass(frozen=True)
+class MonthTotals:
+    """One reference month summed over fct_payee_month_payments."""
+
+    reference_month: date
+    approved: int
+    rejected: int
+    held: int
+    due_amount: Decimal
+    capped_amount: Decimal
+    amount: Decimal
+
+    def line(self) -> str:
+        capped = f" (the cap kept R$ {self.capped_amount:,.2f})" if self.capped_amount else ""
+        return (
+            f"{self.reference_month:%Y-%m}: approved {self.approved}, rejected {self.rejected}, "
+            f"held {self.held}, to pay R$ {self.amount:,.2f}{capped}"
+        )
+
+
+def read_only(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(warehouse), read_only=True)
+
+
+def table_exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
+    found = connection.execute(
+        "select count(*) from information_schema.tables where table_name = ?", [table]
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def month_totals(connection, first_month: date | None = None, last_month: date | None = None) -> list[MonthTotals]:
+    """Tasks per outcome and amounts per reference month (none when the mart is not built)."""
+    if not table_exists(connection, PAYEE_MONTH_PAYMENTS):
+        return []
+    rows = connection.execute(MONTH_TOTALS_SQL, [first_month, last_month]).fetchall()
+    return [
+        MonthTotals(month, int(approved), int(rejected), int(held), money(due), money(capped), money(amount))
+        for month, approved, rejected, held, due, capped, amount in rows
+    ]
+
+
+def payee_month_rows(connection, month: date) -> tuple[list[str], list[tuple]]:
+    """fct_payee_month_payments of one month as (header, rows), for the previews."""
+    cursor = connection.execute(PAYEE_MONTH_SQL, [month])
+    return [column[0] for column in cursor.description], cursor.fetchall()
+
+
+def read_month_payments(connection, month: Month) -> tuple[PayeeMonthPayment, ...]:
+    _, rows = payee_month_rows(connection, month.first_day)
+    return tuple(
+        PayeeMonthPayment(payee, Month.of(reference_month), name, unit, approved, rejected, held,
+                          money(due), money(capped), money(amount))
+        for payee, reference_month, name, unit, approved, rejected, held, due, capped, amount in rows
+    )
+
+
+def read_snapshot(warehouse: Path, project_dir: Path, month: Month) -> WarehouseSnapshot:
+    if not warehouse.exists():
+        raise CloseFailed(f"the warehouse {warehouse} does not exist: build it first (pgb close builds it).")
+    with contextlib.chdir(project_dir), read_only(warehouse) as connection:
+        missing = [table for table in REQUIRED_TABLES if not table_exists(connection, table)]
+        if missing:
+            raise CloseFailed(f"{warehouse} has no {', '.join(missing)}: build the marts first (pgb close builds them).")
+        tasks = tuple(_task(row) for row in connection.execute(TASKS_SQL).fetchall())
+        month_payments = read_month_payments(connection, month)
+        violations_by_task: dict[str, list[Violation]] = defaultdict(list)
+        for row in connection.execute(VIOLATIONS_SQL).fetchall():
+            violations_by_task[row[0]].append(Violation(*row))
+        professionals = {
+            siape: Professional(siape, name or "", unit_code)
+            for siape, name, unit_code in connection.execute(PROFESSIONALS_SQL).fetchall()
+        }
+        parameters = tuple(ParameterRow(*row) for row in connection.execute(PARAMETERS_SQL).fetchall())
+        rule_titles = dict(connection.execute(RULES_SQL).fetchall())
+    return WarehouseSnapshot(
+        tasks=tasks,
+        month_payments=month_payments,
+        violations_by_task={task: tuple(rows) for task, rows in violations_by_task.items()},
+        professionals=professionals,
+        parameters=parameters,
+        rule_titles=rule_titles,
+    )
+
+
+def _task(row: tuple) -> TaskPayment:
+    task_id, payee, reference_month, concluded_at, outcome, rules, held_reason, due, payable = row
+    return TaskPayment(
+        task_id=task_id,
+        payee_siape=payee,
+        reference_month=Month.of(reference_month),
+        concluded_at=concluded_at,
+        outcome=outcome,
+        rules=rules or "",
+        held_reason=held_reason,
+        due_amount=money(due),
+        payable_amount=money(payable),
+    )

@@ -1,5 +1,0 @@
-import sys
-
-from pgb_close.cli import main
-
-sys.exit(main())
