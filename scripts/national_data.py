@@ -1036,6 +1036,7 @@ def generate(
     with duckdb.connect() as connection:
         # Big intermediate tables may spill; keep that out of the working directory.
         connection.execute(f"set temp_directory = '{(scratch_dir or out_dir) / '.duckdb_tmp'}'")
+        connection.execute("set enable_progress_bar = false")
         connection.execute(MACROS)
         for month_start in following_months(first_month, months):
             shape = month_shape(month_start, scale)
