@@ -94,8 +94,8 @@ payee_acts as (
         on
             evaluated_tasks.nb = nullif(trim(dispatches.nb), '')
             and evaluated_tasks.payee_siape = dispatches.siape
-            and dispatches.dispatched_at >= evaluated_tasks.created_at
-            and dispatches.dispatched_at <= evaluated_tasks.concluded_at
+            and evaluated_tasks.created_at <= dispatches.dispatched_at
+            and evaluated_tasks.concluded_at >= dispatches.dispatched_at
     where not coalesce(dispatches.is_automatic, false)
 
     union all
@@ -180,5 +180,5 @@ from (
     select * from acts_in_intervals
     union all
     select * from acts_on_blocking_days
-)
+) as fired
 order by task_id, rule_code
