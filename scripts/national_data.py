@@ -58,6 +58,7 @@ PROFESSIONALS = 10_000
 ROOT_TASKS = 1_200_000
 APS_COUNT = 1_600
 APS_PER_GEX = 16
+MEMORY_LIMIT = "4GB"  # DuckDB's, for the generation; larger scales spill to the temp directory
 MIN_PROFESSIONALS = 20  # the special states and a few normal professionals must exist
 
 ROOT_QUEUES = ("PGB-RI-URB", "PGB-RI-RUR", "PGB-MR", "PGB-BPC", "PGB-BI")
@@ -1036,6 +1037,8 @@ def generate(
     with duckdb.connect() as connection:
         # Big intermediate tables may spill; keep that out of the working directory.
         connection.execute(f"set temp_directory = '{(scratch_dir or out_dir) / '.duckdb_tmp'}'")
+        # The machine is shared: sort the big exports on disk rather than in 9 GB of memory (scale 4).
+        connection.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
         connection.execute("set enable_progress_bar = false")
         connection.execute(MACROS)
         for month_start in following_months(first_month, months):
