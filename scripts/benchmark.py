@@ -364,11 +364,12 @@ def close_breakdown(measurement: Measurement, run_dir: Path, env: dict[str, str]
     """Split the close into GX / dbt build / reports / package / overhead from its Dagster run.
 
     Reads the run record in the scratch DAGSTER_HOME through a child process
-    (Dagster takes seconds to import). None when no run is found, e.g. once
-    the close no longer runs through Dagster: then only the total stands.
+    (Dagster takes seconds to import). Without a run record (e.g. once the
+    close no longer runs through Dagster) only a note comes back and the
+    total stands alone.
     """
     script = (
-        "import json, os\n"
+        "import json\n"
         "import dagster as dg\n"
         "with dg.DagsterInstance.get() as instance:\n"
         "    runs = instance.get_runs(limit=1)\n"
@@ -426,8 +427,10 @@ def close_breakdown(measurement: Measurement, run_dir: Path, env: dict[str, str]
 # ---------------------------------------------------------------------------
 # Reporting
 # ---------------------------------------------------------------------------
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if i else "---" for i in range(len(header))) + "|"]
+def markdown_table(header: list[str], rows: list[list[str]], text_columns: int = 1) -> str:
+    """A Markdown table; the first text_columns are left-aligned, the figures right-aligned."""
+    alignment = ["---" if i < text_columns else "---:" for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(alignment) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -454,7 +457,7 @@ def report(measurements: list[Measurement], dataset: Dataset, scale: float, run_
              f"{m.load_before:.1f}"] for m in measurements]
     print()
     print(markdown_table(["phase", "what", "wall s", "CPU s", "peak MiB (largest process)",
-                          "peak MiB (process tree)", "load before"], rows))
+                          "peak MiB (process tree)", "load before"], rows, text_columns=2))
     by_name = {m.name: m for m in measurements}
     if "models" in by_name and "baseline" in by_name and by_name["models"].ok and by_name["baseline"].ok:
         baseline = by_name["baseline"]

@@ -767,14 +767,14 @@ def export_sql(shape: MonthShape, blocking_codes: list[str], free_codes: list[st
             select task_id, payee_siape as siape, {start} as reference_month, 1.5 as points
             from root_tasks where k = 10 order by seq
         """,
-        "raw_tasks": """
+        "raw_tasks": f"""
             select * from (
                 select seq, task_id, null as parent_task_id, service_code, service_name, category, benefit_group,
                     queue_code, queue_type, nb, created_at, created_by, status, concluded_at,
                     case when concluded_at is not null then payee_siape end as concluded_by
                 from root_tasks
                 union all
-                select seq + 90000000, task_id, parent_task_id, """ + f"""{AVALIACAO_SOCIAL}, s.service_name, s.category,
+                select seq + 90000000, task_id, parent_task_id, {AVALIACAO_SOCIAL}, s.service_name, s.category,
                     s.benefit_group, s.queue_code, 'extraordinaria', nb, created_at, created_by, 'concluida',
                     concluded_at, payee_siape
                 from subtasks cross join (select * from services where service_code = {AVALIACAO_SOCIAL}) as s
