@@ -474,7 +474,7 @@ def report(measurements: list[Measurement], dataset: Dataset, scale: float, run_
               f"{by_name['models'].wall_seconds / baseline.wall_seconds:,.1f}x")
         if query_seconds and ordinary:
             print(f"ordinary-hours models ({' + '.join(ORDINARY_HOURS_MODELS)}, in phase {source}) / the query itself: "
-                  f"{ordinary:,.1f} s / {query_seconds:,.1f} s = {ordinary / query_seconds:,.1f}x (target: within 2x)")
+                  f"{ordinary:,.2f} s / {query_seconds:,.2f} s = {ordinary / query_seconds:,.1f}x (target: within 2x)")
     if breakdown is not None:
         print()
         print("close, split by its Dagster run:" if breakdown.parts else f"close: {breakdown.note}")
