@@ -12,7 +12,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 TEST_WAREHOUSE := warehouse/test-build.duckdb
 
-.PHONY: setup run close test lint dbt-build pytest clean
+.PHONY: setup run close test lint dbt-build pytest clean bench
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -37,6 +37,14 @@ run: setup
 ## Close one reference month (frozen package under $PGB_REPORTS_DIR): make close MONTH=2025-06
 close: setup
 	$(PY) -m orchestration.cli close --month $(MONTH)
+
+## Time and peak memory of every phase on a generated national month (README "Performance"):
+## make bench SCALE=0.1 PHASES=seed,models,baseline FORMAT=csv BENCH_ARGS="--history 3"
+SCALE ?= 1
+PHASES ?= all
+FORMAT ?= parquet
+bench: setup
+	$(PY) scripts/benchmark.py --scale $(SCALE) --phases $(PHASES) --format $(FORMAT) $(BENCH_ARGS)
 
 ## Every test: SQL lint, dbt unit + data tests on the bundled seeds, pytest.
 test: setup lint dbt-build pytest
