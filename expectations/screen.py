@@ -51,7 +51,8 @@ from expectations.suites import (
 )
 
 PARSED_SUFFIX = "__parsed"  # a text timestamp, cast once per row
-JUDGED = "__judged_rows"  # the positions of the rows GX judges (a registered frame)
+JUDGED = "__judged_rows"
+_SCREEN_CHUNK_VECTORS = 256  # DuckDB vectors (2,048 rows) per fetched chunk  # the positions of the rows GX judges (a registered frame)
 CONTROL_CHARACTERS_SQL = "[\\x00-\\x1f\\x7f]"  # RE2 reads the escapes (suites.CONTROL_CHARACTERS_REGEX)
 
 
@@ -338,19 +339,32 @@ def repeated(hashes: np.ndarray) -> np.ndarray:
 
 
 def screened_rows(connection, screen: Screen) -> tuple[int, np.ndarray]:
-    """Run the screen: the file's row count and the sorted positions of the rows GX must judge."""
+    """Run the screen: the file's row count and the sorted positions of the rows GX must judge.
+
+    The result streams in chunks of about half a million rows: only the kept
+    positions and, per unique key, every row's position and hash stay (12
+    bytes a row).
+    """
     screen.file.byte_scan()  # a CSV that is not UTF-8 stops here, with its line
-    columns = connection.execute(screen.screen_sql(with_control_characters=screen.file.is_parquet)).fetchnumpy()
-    rows = columns[ROW].astype(np.int64, copy=False)
-    keep = columns["suspect"].astype(bool, copy=False)
-    for index in range(len(screen.key_hashes())):
-        keep |= repeated(columns[f"key_{index}"])
-    kept = rows[keep]
-    screen.file.row_count = len(rows)
+    key_count = len(screen.key_hashes())
+    result = connection.execute(screen.screen_sql(with_control_characters=screen.file.is_parquet))
+    kept, positions, hashes, row_count = [], [], [[] for _ in range(key_count)], 0
+    while not (chunk := result.fetch_df_chunk(_SCREEN_CHUNK_VECTORS)).empty:
+        rows = chunk[ROW].to_numpy(dtype=np.int64)
+        row_count += len(rows)
+        kept.append(rows[chunk["suspect"].to_numpy(dtype=bool)])
+        if key_count:
+            positions.append(rows.astype(np.int32))  # exports stay far below 2 billion rows
+            for index in range(key_count):
+                hashes[index].append(chunk[f"key_{index}"].to_numpy(dtype=np.uint64))
+    if key_count and positions:
+        all_positions = np.concatenate(positions)
+        for index in range(key_count):
+            kept.append(all_positions[repeated(np.concatenate(hashes[index]))].astype(np.int64))
+    screen.file.row_count = row_count
     if not screen.file.is_parquet and not screen.file.cells_free_of_control_characters():
-        found = connection.execute(screen.control_character_rows_sql()).fetchnumpy()[ROW]
-        kept = np.union1d(kept, found.astype(np.int64, copy=False))
-    return len(rows), np.sort(kept)
+        kept.append(connection.execute(screen.control_character_rows_sql()).fetchnumpy()[ROW].astype(np.int64))
+    return row_count, np.unique(np.concatenate(kept)) if kept else np.zeros(0, dtype=np.int64)
 
 
 def judged_frame(connection, screen: Screen, rows: str, positions: np.ndarray | None = None) -> pd.DataFrame:

@@ -38,7 +38,7 @@ SAMPLE_SIZE = 5  # failing rows shown per expectation
 # 100 bytes a cell). A good file keeps none; past it the file is refused
 # anyway, with counts that are lower bounds.
 JUDGED_ROWS_LIMIT = 200_000
-DUCKDB_MEMORY_LIMIT = "1GB"  # beyond it DuckDB spills to a scratch folder
+DUCKDB_MEMORY_LIMIT = "512MB"  # beyond it DuckDB spills to a scratch folder
 DISTINCT_SHOWN = 10  # distinct bad values listed where the rule asks for them (unknown codes)
 BRASILIA = ZoneInfo("America/Sao_Paulo")  # contract 1: timestamps are Brasília local time
 DELIVERED_AT_VARIABLE = "PGB_DELIVERED_AT"
@@ -298,6 +298,7 @@ class _Run:
         self.connection.execute("set preserve_insertion_order = true")
         self.connection.execute(f"set temp_directory = {sql_text(self._scratch.name)}")
         self.connection.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+        self.connection.execute("set enable_progress_bar = false")  # the step's log is not a terminal
         self._opened: dict[str, ExportFile | Exception] = {}
         self._keys: dict[tuple[str, str], bool] = {}
         self.seed_values = {
