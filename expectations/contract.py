@@ -9,14 +9,20 @@ Nothing here is retyped from the contract when the project already says it:
   mapped to its export through the `pgb_export('raw_x')` call in its SQL.
 
 Only the rules the dbt project cannot express as column tests are written
-here, next to the contract clause they come from (ROW_RULES, SIAPE_COLUMNS,
-CROSS_EXPORT_RULES, FIRST_OF_MONTH_COLUMNS).
+here, next to the contract clause or issue they come from (PAIR_RULES,
+REQUIRED_WHEN_RULES, SIAPE_COLUMNS, CROSS_EXPORT_RULES, SEED_REFERENCE_RULES,
+FIRST_OF_MONTH_COLUMNS, NON_NEGATIVE_COLUMNS, MAX_DURATION_RULES,
+DELIVERY_BOUND_EXPORTS). Two values come from the project's reference seeds,
+always read from seeds/ (a fixture replaces them there, never in
+PGB_EXPORTS_DIR): the Sisref codes and the plausibility bound of an interval.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,8 +72,31 @@ class ReferenceRule:
     target_column: str
 
 
+@dataclass(frozen=True)
+class SeedReferenceRule:
+    """Every non-blank `column`, trimmed as staging trims it, must exist in a project seed."""
+
+    column: str
+    seed: str
+    seed_column: str
+    why: str
+
+
+@dataclass(frozen=True)
+class MaxDurationRule:
+    """`end - start` must not exceed the hours of `parameter` in force on the start day."""
+
+    start: str
+    end: str
+    parameter: str
+    default_hours: int
+    why: str
+
+
 PAIR_RULES: dict[str, tuple[PairRule, ...]] = {
     "raw_sisref_intervals": (PairRule("end_at", "start_at", False, "end_at > start_at"),),
+    # Issue 11: a conclusion before the creation moves a task out of its month unseen.
+    "raw_tasks": (PairRule("concluded_at", "created_at", True, "concluded_at >= created_at"),),
     "raw_hr_periods": (PairRule("end_date", "start_date", True, "end_date >= start_date"),),
     "raw_adhesions": (PairRule("enabled_until", "enabled_from", True, "enabled_until >= enabled_from"),),
     "raw_aps": (
@@ -84,6 +113,12 @@ REQUIRED_WHEN_RULES: dict[str, tuple[RequiredWhen, ...]] = {
     "raw_adhesions": (
         RequiredWhen("enabled_from", "homologation", "homologado", "homologated adhesions have enabled_from"),
     ),
+    # Issue 11: a concluded task without its conclusion cannot be judged; the
+    # evaluation would drop it without trace (any queue type).
+    "raw_tasks": (
+        RequiredWhen("concluded_at", "status", "concluida", "concluida tasks have concluded_at"),
+        RequiredWhen("concluded_by", "status", "concluida", "concluida tasks have concluded_by"),
+    ),
 }
 
 # Cheap cross-export checks: the GET events and assignments point at known tasks.
@@ -92,6 +127,42 @@ CROSS_EXPORT_RULES: dict[str, tuple[ReferenceRule, ...]] = {
     "raw_task_assignments": (ReferenceRule("task_id", "raw_tasks", "task_id"),),
     "raw_task_events": (ReferenceRule("task_id", "raw_tasks", "task_id"),),
 }
+
+# Contract v2, section 4: an occurrence code missing from Annex III would have
+# to be guessed as blocking or not, and that decides pay.
+SEED_REFERENCE_RULES: dict[str, tuple[SeedReferenceRule, ...]] = {
+    "raw_sisref_occurrences": (
+        SeedReferenceRule(
+            "occurrence_code", "ref_sisref_codes", "occurrence_code", "exists in ref_sisref_codes (Annex III)"
+        ),
+    ),
+}
+
+# Issue 11: negative points or targets would fire R410 for a whole month.
+NON_NEGATIVE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "raw_pgd_plans": ("net_target_points", "achieved_points"),
+    "raw_pgd_goal_complements": ("points",),
+}
+
+# Issue 11: a 49-day Sisref interval rejected 3 tasks. The bound is the
+# project's plausibility limit (ref_parameters), not a rule of the law.
+MAX_DURATION_RULES: dict[str, tuple[MaxDurationRule, ...]] = {
+    "raw_sisref_intervals": (
+        MaxDurationRule("start_at", "end_at", "sisref_max_interval_hours", 24, "end_at - start_at <= {hours} h"),
+    ),
+}
+
+# Issue 11: a timestamp after the export was delivered (a concluded_at in 2030)
+# silently moves a task out of its month. Every timestamp column of these
+# task-related exports is checked against the delivery moment.
+DELIVERY_BOUND_EXPORTS: tuple[str, ...] = (
+    "raw_tasks",
+    "raw_task_events",
+    "raw_task_assignments",
+    "raw_sub_dispatches",
+    "raw_sisref_intervals",
+    "raw_supervision_tasks",
+)
 
 
 @dataclass(frozen=True)
@@ -119,6 +190,25 @@ class ExportContract:
     @property
     def reference_rules(self) -> tuple[ReferenceRule, ...]:
         return CROSS_EXPORT_RULES.get(self.name, ())
+
+    @property
+    def seed_reference_rules(self) -> tuple[SeedReferenceRule, ...]:
+        return SEED_REFERENCE_RULES.get(self.name, ())
+
+    @property
+    def non_negative_columns(self) -> tuple[str, ...]:
+        return NON_NEGATIVE_COLUMNS.get(self.name, ())
+
+    @property
+    def max_duration_rules(self) -> tuple[MaxDurationRule, ...]:
+        return MAX_DURATION_RULES.get(self.name, ())
+
+    @property
+    def delivery_bound_columns(self) -> list[str]:
+        """The timestamp columns that cannot be later than the delivery of the export."""
+        if self.name not in DELIVERY_BOUND_EXPORTS:
+            return []
+        return [column for column, kind in self.column_types.items() if kind.lower() == "timestamp"]
 
     @property
     def siape_columns(self) -> list[str]:
@@ -201,3 +291,44 @@ def load_contracts(project_dir: Path = PROJECT_DIR) -> dict[str, ExportContract]
             enums=tests["enums"],
         )
     return contracts
+
+
+# --- the project's reference seeds the suites read ------------------------------
+
+
+def read_seed_rows(project_dir: Path, seed: str) -> list[dict[str, str]]:
+    """A project seed as rows of text (always seeds/, whatever PGB_EXPORTS_DIR says)."""
+    with (Path(project_dir) / "seeds" / f"{seed}.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def seed_values(project_dir: Path, seed: str, column: str) -> frozenset[str]:
+    """The non-blank values of a seed column, trimmed as staging trims them."""
+    values = (row.get(column) for row in read_seed_rows(project_dir, seed))
+    return frozenset(value.strip(" ") for value in values if value and value.strip(" "))
+
+
+@dataclass(frozen=True)
+class ParameterVersion:
+    """One row of ref_parameters: `value` in force from `effective_from` to `effective_to` (inclusive)."""
+
+    value: str
+    effective_from: date
+    effective_to: date | None
+
+
+def parameter_versions(project_dir: Path, name: str) -> list[ParameterVersion]:
+    """The versions of one parameter in ref_parameters, oldest first."""
+    versions = []
+    for row in read_seed_rows(project_dir, "ref_parameters"):
+        if row.get("name", "").strip() != name:
+            continue
+        effective_to = (row.get("effective_to") or "").strip()
+        versions.append(
+            ParameterVersion(
+                value=row["value"].strip(),
+                effective_from=date.fromisoformat(row["effective_from"].strip()),
+                effective_to=date.fromisoformat(effective_to) if effective_to else None,
+            )
+        )
+    return sorted(versions, key=lambda version: version.effective_from)
