@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from contract_flow import REPO_ROOT, RULE_COLUMNS, copy_project, query, run_dbt
-from expectations.contract import RAW_EXPORTS
+from pgb_shared.exports import RAW_EXPORTS
 from expectations.validation import validate_exports
 
 SCRIPTS = REPO_ROOT / "scripts"
