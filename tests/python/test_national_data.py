@@ -182,8 +182,7 @@ def warehouse(generated, tmp_path_factory) -> Path:
     project_dir = copy_project(scratch / "project")
     env = {**os.environ, "PGB_DUCKDB_PATH": str(scratch / "national.duckdb"), "PGB_EXPORTS_DIR": str(generated),
            "PGB_EXPORTS_FORMAT": "parquet"}
-    run_dbt(project_dir, "seed", "--full-refresh", "--select", "ref_rules", "ref_parameters", "ref_sisref_codes",
-            env=env)
+    run_dbt(project_dir, "seed", "--full-refresh", "--select", "ref_*", env=env)
     run_dbt(project_dir, "run", env=env)
     return scratch / "national.duckdb"
 
