@@ -69,32 +69,49 @@
 {%- endmacro %}
 
 {#-
-  The reference month a partitioned run processes (first day, 'YYYY-MM-01'),
-  from the var `pgb_month` or the environment variable PGB_MONTH (what Dagster
-  sets: an env var keeps dbt's partial parsing); '' = every month (a full
-  rebuild, as the contract's section 6 flow does).
+  The reference months a partitioned run processes, from the var `pgb_month` or
+  the environment variable PGB_MONTH (what Dagster sets: an env var keeps dbt's
+  partial parsing): one month 'YYYY-MM-01', or a range
+  'YYYY-MM-01..YYYY-MM-01' (both included). '' = every month: a full rebuild,
+  as the contract's section 6 flow does. pgb_month() returns the text as given;
+  pgb_month_range() returns {'first': ..., 'last': ...} or none.
 -#}
 {% macro pgb_month() -%}
     {#- sqlfluff renders models without dbt's env_var: it sees every month. -#}
     {%- set from_environment = env_var('PGB_MONTH', '') if env_var is defined else '' -%}
     {%- set month = var('pgb_month', from_environment) | string | trim -%}
-    {%- if month and modules is defined and not modules.re.match('^[0-9]{4}-[0-9]{2}-01$', month) -%}
-        {{ exceptions.raise_compiler_error("pgb_month / PGB_MONTH must be the first day of a month (YYYY-MM-01), got '" ~ month ~ "'") }}
+    {%- set pattern = '^[0-9]{4}-[0-9]{2}-01([.][.][0-9]{4}-[0-9]{2}-01)?$' -%}
+    {%- if month and modules is defined and not modules.re.match(pattern, month) -%}
+        {{ exceptions.raise_compiler_error(
+            "pgb_month / PGB_MONTH must be a first day of month (YYYY-MM-01) or a range YYYY-MM-01..YYYY-MM-01, got '"
+            ~ month ~ "'"
+        ) }}
     {%- endif -%}
     {{ return(month) }}
 {%- endmacro %}
 
+{% macro pgb_month_range() -%}
+    {%- set month = pgb_month() -%}
+    {%- if not month -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set bounds = month.split('..') -%}
+    {%- set first, last = bounds[0], bounds[-1] -%}
+    {%- if last < first -%}
+        {{ exceptions.raise_compiler_error("pgb_month range " ~ month ~ " ends before it starts") }}
+    {%- endif -%}
+    {{ return({'first': first, 'last': last}) }}
+{%- endmacro %}
+
 {#-
   Pre-hook of a month-partitioned incremental model: before the run appends
-  its rows, delete the rows it replaces, i.e. that reference month's (a
-  partitioned run) or every row (a run over every month), so a task that left
+  its rows, delete the rows it replaces, i.e. those of the months it processes
+  (a partitioned run) or every row (a run over every month), so a task that left
   the month's delivery leaves the table too. Nothing to do on a first build.
 -#}
 {% macro delete_rows_this_run_replaces(month_column) -%}
     {%- if is_incremental() -%}
-        {%- set month = pgb_month() -%}
-        delete from {{ this }}
-        {%- if month %} where {{ month_column }} = date '{{ month }}'{% endif %}
+        delete from {{ this }} where {{ in_month_of_this_run(month_column) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -106,10 +123,9 @@
 -#}
 {% macro delete_violations_this_run_replaces() -%}
     {%- if is_incremental() -%}
-        {%- set month = pgb_month() -%}
         {%- set codes_across_months = pgb_rules() | selectattr('across_months') | map(attribute='code') | list -%}
-        {%- set conditions = ["reference_month = date '" ~ month ~ "'"] if month else ['true'] -%}
-        {%- if month and codes_across_months -%}
+        {%- set conditions = [in_month_of_this_run('reference_month')] -%}
+        {%- if pgb_month_range() and codes_across_months -%}
             {%- do conditions.append(
                 "(rule_code in ('" ~ codes_across_months | join("', '") ~ "') and task_id in (select task_id from "
                 ~ ref('int_tasks__nb_reuse_scope') ~ "))"
@@ -119,11 +135,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- True on the days of the month this run processes (always true over every month). -#}
+{#- True on the days of the months this run processes (always true over every month). -#}
 {% macro in_month_of_this_run(day_expression) -%}
-    {%- set month = pgb_month() -%}
-    {%- if month -%}
-        ({{ day_expression }} >= date '{{ month }}' and {{ day_expression }} < date '{{ month }}' + interval 1 month)
+    {%- set months = pgb_month_range() -%}
+    {%- if months -%}
+        ({{ day_expression }} >= date '{{ months.first }}' and {{ day_expression }} < date '{{ months.last }}' + interval 1 month)
     {%- else -%}
         true
     {%- endif -%}

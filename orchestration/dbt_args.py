@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -39,3 +40,20 @@ def layer_of(resource_props: Mapping[str, Any]) -> str:
     folder = fqn[1] if len(fqn) > 2 else ""
     return folder if folder in LAYERS else "marts"
 
+
+
+def dbt_month_selection(run_months: Sequence[date], every_month: Sequence[date]) -> str | None:
+    """The value of PGB_MONTH (macros/pgb_rules.sql) for a run over `run_months`.
+
+    None when the run covers every partition: dbt then rebuilds every month from
+    the exports (a full rebuild). Otherwise one month 'YYYY-MM-01', or the range
+    'YYYY-MM-01..YYYY-MM-01' of consecutive months the run materializes: dbt
+    evaluates those months' tasks, keeps the others' verdicts, and revises the
+    earlier tasks an NB reuse changes.
+    """
+    if not run_months:
+        raise ValueError("a dbt run needs at least one month")
+    if set(every_month) <= set(run_months):
+        return None
+    first, last = min(run_months), max(run_months)
+    return f"{first:%Y-%m-%d}" if first == last else f"{first:%Y-%m-%d}..{last:%Y-%m-%d}"

@@ -9,6 +9,8 @@ and a failed blocking check stops the dbt step before anything is rebuilt.
 
 import os
 import sys
+import warnings
+from datetime import date
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,8 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.dbt_args import dbt_build_args, layer_of
+from orchestration.dbt_args import dbt_build_args, dbt_month_selection, layer_of
+from orchestration.partitions import months_in_window
 from orchestration.warehouse import building, environment
 from pgb_shared import settings
 from pgb_shared.exports import RAW_EXPORTS
@@ -82,8 +85,13 @@ def _every_dbt_asset_selected(context: AssetExecutionContext) -> bool:
     return set(context.selected_asset_keys) >= set(context.assets_def.keys)
 
 
-def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
+def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDefinition) -> dg.AssetsDefinition:
     project_dir = Path(project.project_dir)
+    # One run for a range of months (a backfill or `pgb run`): dbt takes the
+    # range at once, and the models are partitioned down to the month.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        backfill_policy = dg.BackfillPolicy.single_run()
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -91,15 +99,28 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         dagster_dbt_translator=PgbDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True)),
         name="pgb_dbt",
         pool=DUCKDB_POOL,
+        partitions_def=partitions,
+        backfill_policy=backfill_policy,
     )
     def pgb_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
-        """`dbt build` into a new warehouse file, swapped in only when dbt succeeds."""
+        """`dbt build` of the run's months into a build file, swapped in only when dbt succeeds.
+
+        A run over every month rebuilds the warehouse from an empty file; a run
+        over some months (PGB_MONTH) starts from a copy of the published one,
+        whose other months it keeps.
+        """
         final = settings.warehouse_path(project_dir)
+        every_month = [date.fromisoformat(key) for key in partitions.get_partition_keys()]
+        months = dbt_month_selection(months_in_window(context.partition_time_window), every_month)
         args = dbt_build_args(settings.exports_dir(project_dir), RAW_EXPORTS)
         target = settings.dbt_target_dir(project_dir) / f"dagster-{context.run.run_id[:8]}"
-        with building(final, context.run.run_id, start_fresh=_every_dbt_asset_selected(context)) as build:
-            context.log.info(f"dbt builds into {build}; {final} is replaced only if it succeeds")
-            with environment(PGB_DUCKDB_PATH=str(build)):
+        start_fresh = months is None and _every_dbt_asset_selected(context)
+        with building(final, context.run.run_id, start_fresh=start_fresh) as build:
+            context.log.info(
+                f"dbt builds {'every month' if months is None else months} into {build}; "
+                f"{final} is replaced only if it succeeds"
+            )
+            with environment(PGB_DUCKDB_PATH=str(build), PGB_MONTH=months or ""):
                 # Held back until the swap: a failed build must record no materialization.
                 events = list(dbt.cli(args, context=context, target_path=target).stream())
         context.log.info(f"published {final}")

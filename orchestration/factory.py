@@ -21,7 +21,7 @@ def build_definitions(project_dir: Path = PROJECT_DIR) -> dg.Definitions:
     project = make_dbt_project(Path(project_dir))
     project_dir = Path(project.project_dir)
     partitions = monthly_partitions(project_dir)
-    dbt_models = build_dbt_assets(project)
+    dbt_models = build_dbt_assets(project, partitions)
     dbt_keys = set(dbt_models.keys)
     warehouse_job = build_warehouse_job()
     return dg.Definitions(

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from orchestration.close_package import PAYMENTS_MART, checked_export_sha256
-from orchestration.dbt_args import dbt_build_args, layer_of
+from orchestration.dbt_args import dbt_build_args, dbt_month_selection, layer_of
 from orchestration.dbt_assets import export_asset_key
 from orchestration.jobs import build_warehouse_job, late_exports_sensor
 from orchestration.launch import partition_arguments, run_config_for
@@ -30,6 +30,27 @@ def test_dbt_build_reads_seeds_by_default():
 def test_dbt_build_skips_raw_seeds_when_exports_come_as_files():
     args = dbt_build_args(Path("/data/exports"), ["raw_tasks", "raw_aps"])
     assert args == ["build", "--full-refresh", "--exclude", "raw_aps raw_tasks"]
+
+
+EVERY_MONTH = [date(2025, month, 1) for month in range(5, 13)]
+
+
+@pytest.mark.parametrize(
+    ("run_months", "expected"),
+    [
+        (EVERY_MONTH, None),  # every partition: a full rebuild
+        ([date(2025, 6, 1)], "2025-06-01"),
+        ([date(2025, 6, 1), date(2025, 7, 1), date(2025, 8, 1)], "2025-06-01..2025-08-01"),
+        (EVERY_MONTH[1:], "2025-06-01..2025-12-01"),  # all but the first month is still partial
+    ],
+)
+def test_dbt_month_selection(run_months, expected):
+    assert dbt_month_selection(run_months, EVERY_MONTH) == expected
+
+
+def test_dbt_month_selection_needs_a_month():
+    with pytest.raises(ValueError):
+        dbt_month_selection([], EVERY_MONTH)
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,14 @@
 -- of a paid month). Slim on purpose: the history the two rules read, kept from
 -- run to run. A partitioned run (pgb_month) replaces that month's uses and keeps
 -- the others; a run over every month replaces them all.
+-- full_refresh=false: --full-refresh (Dagster passes it for the seeds) never drops
+-- the history; a run over every month replaces every row through the pre-hook.
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='sync_all_columns',
+        full_refresh=false,
         pre_hook="{{ delete_rows_this_run_replaces('reference_month') }}"
     )
 }}

@@ -3,18 +3,21 @@
 -- (contract 5). Rejected when any rule fires; otherwise held when the task cannot
 -- be fully judged (int_tasks__hold_reasons); otherwise approved and paid the
 -- value per task in force at its conclusion.
--- Partitioned by reference month: a run for one month (pgb_month) rewrites that
--- month's verdicts and revises, from the rules that look across months (R430,
+-- Partitioned by reference month: a run for some months (pgb_month) rewrites
+-- their verdicts and revises, from the rules that look across months (R430,
 -- R432), the earlier tasks whose verdict a reuse of their NB changes; a run over
 -- every month rewrites them all.
 -- Jinja loops below: indentation is checked by eye, not by sqlfluff.
 -- sqlfluff:exclude_rules:layout.indent,layout.cte_bracket,structure.column_order,layout.long_lines,references.consistent,ambiguous.column_references,structure.using,references.keywords,aliasing.unused
+-- full_refresh=false: --full-refresh (Dagster passes it for the seeds) never drops
+-- the history; a run over every month replaces every row through the pre-hook.
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='task_id',
         on_schema_change='sync_all_columns',
+        full_refresh=false,
         pre_hook="{{ delete_rows_this_run_replaces('reference_month') }}"
     )
 }}
@@ -136,7 +139,7 @@ earlier_tasks_revised as (
     left join rules_by_task
         on stored.task_id = rules_by_task.task_id
     where
-        stored.reference_month <> date '{{ month }}'
+        not {{ in_month_of_this_run('stored.reference_month') }}
         and (
             false
             {%- for rule in rules if rule.across_months %}

@@ -4,11 +4,14 @@
 -- legal source as ref_rules states them. Partitioned like fct_task_evaluations:
 -- a month's run rewrites that month's rows and, for the rules across months, the
 -- rows of every task sharing an NB with the month's tasks.
+-- full_refresh=false: --full-refresh (Dagster passes it for the seeds) never drops
+-- the history; a run over every month replaces every row through the pre-hook.
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='sync_all_columns',
+        full_refresh=false,
         pre_hook="{{ delete_violations_this_run_replaces() }}"
     )
 }}
