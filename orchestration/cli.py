@@ -42,7 +42,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="Materialize every asset but close_package (job build_warehouse) for every month since the "
         "program start, or one month, then print the payments per month and the supervision cycles.",
     )
-    run.add_argument("--month", help="only this reference month's partition (YYYY-MM); the warehouse is rebuilt anyway")
+    run.add_argument("--month", help="only this reference month's partition (YYYY-MM): its tasks are judged again, "
+                     "the other months' verdicts are kept (e.g. after a late export for a closed month)")
     close = commands.add_parser(
         "close",
         help="materialize close_package for a month: its frozen package and ledger file",

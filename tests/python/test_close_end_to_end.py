@@ -3,7 +3,8 @@
 June is closed from June-only exports (tests/fixtures/pgb_rules); then the
 July rows of tests/fixtures/pgb_close_july are appended, reusing a June NB
 (R430 on June's paid T01) and delivering a late Sisref schedule (releasing
-June's held T47), and July is closed. Each close is `pgb close --month M`:
+June's held T47); June's partition is materialized again for the late
+schedule (`pgb run --month 2025-06`), and July is closed. Each close is `pgb close --month M`:
 a materialization of the asset close_package for that partition (job
 close_month) on the Dagster instance of the test. The two real closes are the
 expensive part and run once for the module; the refusal and the reopen then
@@ -136,6 +137,10 @@ def closes(tmp_path_factory) -> Closes:
     }
     for rows in JULY_ROWS.glob("raw_*.csv"):
         append_rows(rows, exports / rows.name)
+    # The delivery holds a late Sisref schedule for June: June's partition is
+    # materialized again (README, "Re-running after a late export") before July closes.
+    june_again = state.pgb("run", "--month", "2025-06")
+    assert june_again.returncode == 0, june_again.stdout[-3000:] + june_again.stderr[-3000:]
     july = state.pgb("close", "--month", "2025-07")
     assert july.returncode == 0, july.stdout[-3000:] + july.stderr[-3000:]
     return state

@@ -1,5 +1,6 @@
--- Every evaluated task reaches the verdict mart exactly once, and every rule
--- violation belongs to an evaluated task: nothing is lost or invented between
+-- Every evaluated task reaches the verdict mart, and every rule violation
+-- belongs to a task the run judged (its months' tasks, or for the rules across
+-- months an earlier task sharing an NB): nothing is lost or invented between
 -- the rule models and the marts.
 with
 
@@ -18,6 +19,12 @@ task_evaluations as (
 rule_violations as (
 
     select * from {{ ref('int_tasks__rule_violations') }}
+
+),
+
+nb_reuse_scope as (
+
+    select * from {{ ref('int_tasks__nb_reuse_scope') }}
 
 ),
 
@@ -41,7 +48,9 @@ violations_of_unknown_tasks as (
     from rule_violations
     left join evaluated_tasks
         on rule_violations.task_id = evaluated_tasks.task_id
-    where evaluated_tasks.task_id is null
+    left join nb_reuse_scope
+        on rule_violations.task_id = nb_reuse_scope.task_id
+    where evaluated_tasks.task_id is null and nb_reuse_scope.task_id is null
 
 )
 
