@@ -156,6 +156,14 @@ DAMAGES = {
         None,
         "expect_table_columns_to_match_ordered_list",
     ),
+    # Contract v2: an occurrence code missing from ref_sisref_codes stops the run.
+    "unknown_occurrence_code": (
+        "raw_sisref_occurrences",
+        lambda text: set_cell(text, 2, "occurrence_code", "XYZ"),
+        "occurrence_code",
+        2,
+        "expect_column_values_to_be_in_set",
+    ),
     "unparseable_timestamp": (
         "raw_task_assignments",
         lambda text: set_cell(text, 3, "assigned_at", "03/06/2025 09:00"),
