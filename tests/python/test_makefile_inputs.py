@@ -66,7 +66,9 @@ def test_bench_with_a_bad_variable_refuses_and_runs_nothing(tmp_path, variable, 
 
 
 def test_bench_variables_that_are_fine_pass_the_check(tmp_path):
-    assert make("check-bench", "SCALE=0.1", "PHASES=seed,models,baseline", "FORMAT=csv", guard=tmp_path / "guard").returncode == 0
+    result = make("check-bench", "SCALE=0.1", "PHASES=seed,models,rule_models,baseline", "FORMAT=csv",
+                  guard=tmp_path / "guard")
+    assert result.returncode == 0, result.stderr
 
 
 def test_bench_args_reach_the_shell_only_as_a_quoted_variable(tmp_path):
