@@ -12,7 +12,23 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 TEST_WAREHOUSE := warehouse/test-build.duckdb
 
-.PHONY: setup run close test lint dbt-build pytest clean bench
+# Values typed on the command line (make close MONTH=..., make bench SCALE=...) never reach a shell
+# as code: each is frozen as literal text (make would otherwise expand a `$(shell ...)` inside it when
+# exporting it), passed to the recipes as an environment variable, read there only as "$$NAME",
+# and checked by check-month / check-bench before setup installs or builds anything.
+SCALE ?= 1
+PHASES ?= all
+FORMAT ?= parquet
+override MONTH := $(value MONTH)
+override SCALE := $(value SCALE)
+override PHASES := $(value PHASES)
+override FORMAT := $(value FORMAT)
+override BENCH_ARGS := $(value BENCH_ARGS)
+export MONTH SCALE PHASES FORMAT BENCH_ARGS
+CLOSE_USAGE := usage: make close MONTH=YYYY-MM (a month 01-12, e.g. make close MONTH=2025-06)
+BENCH_USAGE := usage: make bench [SCALE=0.1] [PHASES=seed,models,baseline] [FORMAT=parquet|csv] [BENCH_ARGS="--history 3"]
+
+.PHONY: setup run close check-month test lint dbt-build pytest clean bench check-bench
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,16 +51,28 @@ run: setup
 	$(PY) -m orchestration.cli run
 
 ## Close one reference month (frozen package under $PGB_REPORTS_DIR): make close MONTH=2025-06
-close: setup
-	$(PY) -m orchestration.cli close --month $(MONTH)
+# check-month comes first: make runs prerequisites left to right, so a bad MONTH stops before setup.
+close: check-month setup
+	$(PY) -m orchestration.cli close --month "$$MONTH"
+
+check-month:
+	@[[ "$$MONTH" =~ ^[0-9]{4}-(0[1-9]|1[0-2])$$ ]] || { \
+	  if [[ -z "$$MONTH" ]]; then echo "make close: MONTH is missing" >&2; \
+	  else printf 'make close: MONTH=%q is not a month YYYY-MM\n' "$$MONTH" >&2; fi; \
+	  echo '$(CLOSE_USAGE)' >&2; exit 2; }
 
 ## Time and peak memory of every phase on a generated national month (README "Performance"):
 ## make bench SCALE=0.1 PHASES=seed,models,baseline FORMAT=csv BENCH_ARGS="--history 3"
-SCALE ?= 1
-PHASES ?= all
-FORMAT ?= parquet
-bench: setup
-	$(PY) scripts/benchmark.py --scale $(SCALE) --phases $(PHASES) --format $(FORMAT) $(BENCH_ARGS)
+# BENCH_ARGS is split into words by bash's `read -a` (no globbing, no command substitution).
+bench: check-bench setup
+	read -r -a bench_args <<< "$$BENCH_ARGS"; \
+	$(PY) scripts/benchmark.py --scale "$$SCALE" --phases "$$PHASES" --format "$$FORMAT" "$${bench_args[@]}"
+
+check-bench:
+	@fail() { printf 'make bench: %s=%q %s\n' "$$1" "$$2" "$$3" >&2; echo '$(BENCH_USAGE)' >&2; exit 2; }; \
+	[[ "$$SCALE" =~ ^[0-9]+(\.[0-9]+)?$$ ]] || fail SCALE "$$SCALE" "is not a number"; \
+	[[ "$$PHASES" =~ ^[a-z_]+(,[a-z_]+)*$$ ]] || fail PHASES "$$PHASES" "is not a comma-separated list of phase names"; \
+	[[ "$$FORMAT" =~ ^(parquet|csv)$$ ]] || fail FORMAT "$$FORMAT" "is not parquet or csv"
 
 ## Every test: SQL lint, dbt unit + data tests on the bundled seeds, pytest.
 test: setup lint dbt-build pytest

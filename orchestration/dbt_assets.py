@@ -8,6 +8,7 @@ and a failed blocking check stops the dbt step before anything is rebuilt.
 
 
 import os
+import shutil
 import sys
 import warnings
 from datetime import date
@@ -26,6 +27,31 @@ from pgb_shared import settings
 from pgb_shared.exports import RAW_EXPORTS
 
 DUCKDB_POOL = "duckdb"  # limit 1 (see orchestration/instance.py): one warehouse writer at a time
+RUN_TARGET_PREFIX = "dagster-"
+# scripts/benchmark.py reads the run_results.json of the run it just timed, and a failed run's dbt.log
+# helps whoever reads the failure: the newest few run folders stay, older ones are removed.
+RUN_TARGETS_KEPT = 3
+
+
+def prune_run_targets(target_dir: Path, keep: int = RUN_TARGETS_KEPT) -> tuple[list[Path], list[str]]:
+    """Remove all but the `keep` newest dbt target folders of Dagster runs (target/dagster-<run>).
+
+    Returns the removed folders and, for those that could not be removed, why: a cleanup that fails must
+    not fail the run (its warehouse is already published). Other content of target/ (the manifest
+    Dagster loads) is not touched.
+    """
+    if not target_dir.is_dir():
+        return [], []
+    runs = sorted((path for path in target_dir.glob(f"{RUN_TARGET_PREFIX}*") if path.is_dir()),
+                  key=lambda path: (path.stat().st_mtime, path.name), reverse=True)
+    removed, failures = [], []
+    for stale in runs[keep:]:
+        try:
+            shutil.rmtree(stale)
+            removed.append(stale)
+        except OSError as error:
+            failures.append(f"{stale}: {error}")
+    return removed, failures
 
 
 def export_asset_key(export: str) -> dg.AssetKey:
@@ -113,16 +139,24 @@ def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDef
         every_month = [date.fromisoformat(key) for key in partitions.get_partition_keys()]
         months = dbt_month_selection(months_in_window(context.partition_time_window), every_month)
         args = dbt_build_args(settings.exports_dir(project_dir), RAW_EXPORTS)
-        target = settings.dbt_target_dir(project_dir) / f"dagster-{context.run.run_id[:8]}"
+        target = settings.dbt_target_dir(project_dir) / f"{RUN_TARGET_PREFIX}{context.run.run_id[:8]}"
         start_fresh = months is None and _every_dbt_asset_selected(context)
-        with building(final, context.run.run_id, start_fresh=start_fresh) as build:
-            context.log.info(
-                f"dbt builds {'every month' if months is None else months} into {build}; "
-                f"{final} is replaced only if it succeeds"
-            )
-            with environment(PGB_DUCKDB_PATH=str(build), PGB_MONTH=months or ""):
-                # Held back until the swap: a failed build must record no materialization.
-                events = list(dbt.cli(args, context=context, target_path=target).stream())
+        try:
+            with building(final, context.run.run_id, start_fresh=start_fresh) as build:
+                context.log.info(
+                    f"dbt builds {'every month' if months is None else months} into {build}; "
+                    f"{final} is replaced only if it succeeds"
+                )
+                with environment(PGB_DUCKDB_PATH=str(build), PGB_MONTH=months or ""):
+                    # Held back until the swap: a failed build must record no materialization.
+                    events = list(dbt.cli(args, context=context, target_path=target).stream())
+        finally:
+            # dbt's events are consumed (or it failed): older run folders would only pile up.
+            removed, failures = prune_run_targets(target.parent)
+            for stale in removed:
+                context.log.info(f"removed the old dbt target folder {stale}")
+            for failure in failures:
+                context.log.warning(f"could not remove an old dbt target folder: {failure}")
         context.log.info(f"published {final}")
         yield from events
 

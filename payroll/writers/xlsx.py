@@ -18,7 +18,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from payroll.package import ClosePackage
-from payroll.writers.tables import COUNT_COLUMNS, MONEY_COLUMNS, TABLES, header_of, rows_of
+from payroll.writers.tables import COUNT_COLUMNS, MONEY_COLUMNS, TABLES, header_of, neutralize_formula, rows_of
 
 MONEY_FORMAT = '"R$" #,##0.00;[Red]-"R$" #,##0.00'
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -93,12 +93,12 @@ def _fill_table(sheet, header: list[str], rows: list[dict], money_columns: set[s
 
 
 def _cell_value(value: object) -> object:
-    """Money stays an exact Decimal number; empty text stays an empty cell."""
-    if isinstance(value, Decimal) or value is None:
+    """Money stays an exact Decimal number; empty text stays an empty cell; text never becomes a formula."""
+    if isinstance(value, (Decimal, int, float)) or value is None:
         return value
-    if isinstance(value, (int, datetime)) or hasattr(value, "isoformat"):
+    if isinstance(value, datetime) or hasattr(value, "isoformat"):
         return value
-    return str(value) if value != "" else None
+    return neutralize_formula(str(value)) if value != "" else None
 
 
 def _make_reproducible(path: Path, stamp: datetime) -> None:

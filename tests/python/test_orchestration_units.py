@@ -10,7 +10,7 @@ import pytest
 
 from orchestration.close_package import PAYMENTS_MART, checked_export_sha256
 from orchestration.dbt_args import dbt_build_args, dbt_month_selection, layer_of
-from orchestration.dbt_assets import export_asset_key
+from orchestration.dbt_assets import export_asset_key, prune_run_targets
 from orchestration.jobs import build_warehouse_job, late_exports_sensor
 from orchestration.launch import partition_arguments, run_config_for
 from orchestration.partitions import monthly_partitions, months_in_window
@@ -200,3 +200,20 @@ def test_the_close_relies_only_on_exports_checked_before_the_last_build():
         record(instance, export_asset_key("raw_tasks"), sha256="new")  # a check after the build (e.g. it failed)
         with pytest.raises(CloseFailed, match="raw_tasks was checked after the last build"):
             checked_export_sha256(instance)
+
+
+def test_prune_run_targets_keeps_the_newest_run_folders_and_the_rest_of_target(tmp_path):
+    (tmp_path / "manifest.json").write_text("{}")
+    (tmp_path / "partial_parse.msgpack").write_text("")
+    runs = [tmp_path / f"dagster-run{index}" for index in range(5)]
+    for age, run in enumerate(reversed(runs)):
+        (run / "run_results.json").parent.mkdir()
+        (run / "run_results.json").write_text("{}")
+        os.utime(run, (1_000_000 - age * 60, 1_000_000 - age * 60))  # run4 newest, run0 oldest
+    removed, failures = prune_run_targets(tmp_path, keep=2)
+    assert failures == []
+    assert sorted(removed) == runs[:3]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "dagster-run3", "dagster-run4", "manifest.json", "partial_parse.msgpack"]
+    assert prune_run_targets(tmp_path, keep=2) == ([], [])
+    assert prune_run_targets(tmp_path / "missing") == ([], [])
