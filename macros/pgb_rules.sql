@@ -144,3 +144,19 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+  A parameter's text (a column of the same name) cast to its type; a value that
+  is not of that type stops the build with a message naming the parameter and
+  the day, instead of DuckDB's bare conversion error.
+-#}
+{% macro typed_parameter(name, data_type) -%}
+    case
+        when {{ name }} is not null and try_cast({{ name }} as {{ data_type }}) is null
+            then error(
+                'ref_parameters: {{ name }} = ''' || {{ name }} || ''' in force on '
+                || strftime(day, '%Y-%m-%d') || ' is not of type {{ data_type }}'
+            )
+        else cast({{ name }} as {{ data_type }})
+    end
+{%- endmacro %}

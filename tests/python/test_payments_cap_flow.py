@@ -95,7 +95,8 @@ def test_a_monthly_cap_is_applied_in_sql_and_carried_by_the_close(scratch, tmp_p
     set_cap(project, str(CAP), "monthly")
     seeded = dbt(project, env, "seed", "--select", "ref_parameters", "--full-refresh")
     assert seeded.returncode == 0, seeded.stdout[-3000:]
-    built = dbt(project, env, "build", "--select", "fct_task_payments+")
+    # The cap is read through the typed parameters: rebuild them with the marts.
+    built = dbt(project, env, "build", "--select", "int_parameters__in_force_by_day", "fct_task_payments+")
     assert built.returncode == 0, built.stdout[-3000:]
 
     expected = expected_june_payments()

@@ -112,22 +112,22 @@ final as (
 
     select
         day,
-        cast(program_start as date) as program_start,
-        cast(pepgb_value_per_task as decimal(18, 2)) as value_per_task,
-        cast(pepgb_cap_per_professional as decimal(18, 2)) as cap_per_professional,
+        {{ typed_parameter('program_start', 'date') }} as program_start,
+        {{ typed_parameter('pepgb_value_per_task', 'decimal(18, 2)') }} as value_per_task,
+        {{ typed_parameter('pepgb_cap_per_professional', 'decimal(18, 2)') }} as cap_per_professional,
         lower(trim(pepgb_cap_period)) as cap_period,
-        cast(r410_min_ratio as decimal(9, 4)) as r410_min_ratio,
+        {{ typed_parameter('r410_min_ratio', 'decimal(9, 4)') }} as r410_min_ratio,
         {{ parameter_list('r410_pact_types') }} as r410_pact_types,
         {{ parameter_list('r415_allowed_cession_organs') }} as r415_allowed_cession_organs,
-        cast(r416_max_days as integer) as r416_max_days,
+        {{ typed_parameter('r416_max_days', 'integer') }} as r416_max_days,
         cast({{ parameter_list('r409_assistencial_services') }} as integer[]) as r409_assistencial_services,
         cast({{ parameter_list('r409_incapacidade_services') }} as integer[]) as r409_incapacidade_services,
         {{ parameter_list('r409_assistencial_statuses') }} as r409_assistencial_statuses,
         {{ parameter_list('r409_incapacidade_statuses') }} as r409_incapacidade_statuses,
         {{ parameter_list('r409_sub_decisions') }} as r409_sub_decisions,
-        cast(aps_cycle_first_start as date) as aps_cycle_first_start,
-        cast(aps_cycle_months as integer) as aps_cycle_months,
-        cast(aps_cycle_window_days as integer) as aps_cycle_window_days
+        {{ typed_parameter('aps_cycle_first_start', 'date') }} as aps_cycle_first_start,
+        {{ typed_parameter('aps_cycle_months', 'integer') }} as aps_cycle_months,
+        {{ typed_parameter('aps_cycle_window_days', 'integer') }} as aps_cycle_window_days
     from text_by_day
 
 )

@@ -14,32 +14,9 @@ task_evaluations as (
 
 ),
 
--- The one read of the parameters: the typed-parameters model replaces this line.
-parameters as (
+parameters_by_day as (
 
-    select * from {{ ref('stg_reference__parameters') }}
-
-),
-
-cap_amount_versions as (
-
-    select
-        effective_from,
-        effective_to,
-        value as cap_amount_text
-    from parameters
-    where name = 'pepgb_cap_per_professional'
-
-),
-
-cap_period_versions as (
-
-    select
-        effective_from,
-        effective_to,
-        lower(value) as cap_period
-    from parameters
-    where name = 'pepgb_cap_period'
+    select * from {{ ref('int_parameters__in_force_by_day') }}
 
 ),
 
@@ -52,18 +29,16 @@ tasks_with_cap_in_force as (
         task_evaluations.concluded_at,
         task_evaluations.outcome,
         task_evaluations.payment_amount as due_amount,
-        cap_amount_versions.cap_amount_text,
-        cap_period_versions.cap_period
+        parameters_by_day.cap_per_professional,
+        parameters_by_day.cap_period
     from task_evaluations
-    left join cap_amount_versions
-        on {{ in_force_on('cast(task_evaluations.concluded_at as date)', 'cap_amount_versions') }}
-    left join cap_period_versions
-        on {{ in_force_on('cast(task_evaluations.concluded_at as date)', 'cap_period_versions') }}
+    left join parameters_by_day
+        on cast(task_evaluations.concluded_at as date) = parameters_by_day.day
 
 ),
 
--- A cap without a valid period (or an amount that is not one) stops the build:
--- public sources disagree on monthly or yearly, and the pipeline never picks one.
+-- A cap without a valid period (or a negative one) stops the build: public
+-- sources disagree on monthly or yearly, and the pipeline never picks one.
 tasks_with_valid_cap as (
 
     select
@@ -74,22 +49,24 @@ tasks_with_valid_cap as (
         outcome,
         due_amount,
         case
-            when cap_amount_text is null then null
-            when coalesce(try_cast(cap_amount_text as decimal(18, 2)) < 0, true)
+            when cap_per_professional is null then null
+            when cap_per_professional < 0
                 then error(
-                    'ref_parameters: pepgb_cap_per_professional = ''' || cap_amount_text || ''' in force on '
-                    || strftime(concluded_at, '%Y-%m-%d') || ' (task ' || task_id || ') is not an amount such as 17136.00'
+                    'ref_parameters: pepgb_cap_per_professional = ' || cast(cap_per_professional as varchar)
+                    || ' in force on ' || strftime(concluded_at, '%Y-%m-%d') || ' (task ' || task_id
+                    || ') is negative'
                 )
             when cap_period is null or cap_period not in ('monthly', 'yearly')
                 then error(
-                    'ref_parameters: pepgb_cap_per_professional is set to ' || cap_amount_text || ' on '
-                    || strftime(concluded_at, '%Y-%m-%d') || ' (task ' || task_id || ') but pepgb_cap_period is '''
-                    || coalesce(cap_period, '') || ''': set pepgb_cap_period to monthly or yearly in '
+                    'ref_parameters: pepgb_cap_per_professional is set to ' || cast(cap_per_professional as varchar)
+                    || ' on ' || strftime(concluded_at, '%Y-%m-%d') || ' (task ' || task_id
+                    || ') but pepgb_cap_period is ''' || coalesce(cap_period, '')
+                    || ''': set pepgb_cap_period to monthly or yearly in '
                     || 'seeds/ref_parameters.csv (public sources disagree; the pipeline does not choose for you)'
                 )
-            else try_cast(cap_amount_text as decimal(18, 2))
+            else cap_per_professional
         end as cap_amount,
-        case when cap_amount_text is not null then cap_period end as cap_period
+        case when cap_per_professional is not null then cap_period end as cap_period
     from tasks_with_cap_in_force
 
 ),
