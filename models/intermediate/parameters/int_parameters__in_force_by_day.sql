@@ -14,6 +14,8 @@
     'r409_incapacidade_statuses', 'r409_sub_decisions',
     'aps_cycle_first_start', 'aps_cycle_months', 'aps_cycle_window_days',
 ] %}
+{#- The legal source of the value used, for the parameters whose marts report it. #}
+{%- set sourced_parameters = ['aps_cycle_months', 'aps_cycle_window_days'] %}
 with
 
 parameters as (
@@ -51,7 +53,8 @@ values_in_force as (
     select
         calendar_days.day,
         parameters.name,
-        parameters.value
+        parameters.value,
+        parameters.legal_source
     from calendar_days
     inner join parameters
         on {{ in_force_on('calendar_days.day', 'parameters') }}
@@ -63,7 +66,12 @@ values_by_day as (
     select
         calendar_days.day,
         {%- for name in text_parameters %}
-        max(values_in_force.value) filter (where values_in_force.name = '{{ name }}') as {{ name }}_in_force{{ ',' if not loop.last }}
+        max(values_in_force.value) filter (where values_in_force.name = '{{ name }}') as {{ name }}_in_force,
+        {%- endfor %}
+        {%- for name in sourced_parameters %}
+        max(values_in_force.legal_source) filter (
+            where values_in_force.name = '{{ name }}'
+        ) as {{ name }}_legal_source_in_force{{ ',' if not loop.last }}
         {%- endfor %}
     from calendar_days
     left join values_in_force
@@ -76,7 +84,10 @@ defaults as (
 
     select
         {%- for name in text_parameters %}
-        max(value) filter (where name = '{{ name }}') as {{ name }}_default{{ ',' if not loop.last }}
+        max(value) filter (where name = '{{ name }}') as {{ name }}_default,
+        {%- endfor %}
+        {%- for name in sourced_parameters %}
+        max(reason) filter (where name = '{{ name }}') as {{ name }}_legal_source_default{{ ',' if not loop.last }}
         {%- endfor %}
     from parameter_defaults
 
@@ -100,7 +111,13 @@ text_by_day as (
             defaults.program_start_default
         ) as program_start,
         {%- for name in text_parameters if name != 'program_start' %}
-        coalesce(values_by_day.{{ name }}_in_force, defaults.{{ name }}_default) as {{ name }}{{ ',' if not loop.last }}
+        coalesce(values_by_day.{{ name }}_in_force, defaults.{{ name }}_default) as {{ name }},
+        {%- endfor %}
+        {%- for name in sourced_parameters %}
+        case
+            when values_by_day.{{ name }}_in_force is not null then values_by_day.{{ name }}_legal_source_in_force
+            else defaults.{{ name }}_legal_source_default
+        end as {{ name }}_legal_source{{ ',' if not loop.last }}
         {%- endfor %}
     from values_by_day
     cross join defaults
@@ -127,7 +144,9 @@ final as (
         {{ parameter_list('r409_sub_decisions') }} as r409_sub_decisions,
         {{ typed_parameter('aps_cycle_first_start', 'date') }} as aps_cycle_first_start,
         {{ typed_parameter('aps_cycle_months', 'integer') }} as aps_cycle_months,
-        {{ typed_parameter('aps_cycle_window_days', 'integer') }} as aps_cycle_window_days
+        {{ typed_parameter('aps_cycle_window_days', 'integer') }} as aps_cycle_window_days,
+        aps_cycle_months_legal_source,
+        aps_cycle_window_days_legal_source
     from text_by_day
 
 )

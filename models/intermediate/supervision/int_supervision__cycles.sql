@@ -1,7 +1,8 @@
 -- Legal basis: Portaria nº 916/2021 (DOU 13/08/2021), "Supervisão das APS – Retorno Gradual e Seguro" (service 14615):
 -- bimonthly supervision cycles, the first starting on 1 October 2021, with 30 days to supervise in each cycle.
 --
--- The cycle calendar, built from ref_parameters with the values in force on each cycle's start:
+-- The cycle calendar, built from the parameters in force on each cycle's start
+-- (int_parameters__in_force_by_day, the one typed reading of ref_parameters):
 --   * aps_cycle_first_start: the calendar's anchor (cycle 1). A later row (a later act) whose value is in force
 --     on that day restarts the calendar on it: the cycle running then is cut short and the next one starts there.
 --   * aps_cycle_months: months from a cycle's start to the next cycle's start (value in force on the earlier start).
@@ -11,9 +12,9 @@
 -- (contract section 5); with no supervision task there is no cycle.
 with recursive
 
-parameters as (
+parameters_by_day as (
 
-    select * from {{ ref('stg_reference__parameters') }}
+    select * from {{ ref('int_parameters__in_force_by_day') }}
 
 ),
 
@@ -32,15 +33,10 @@ newest_task_date as (
 
 calendar_anchors as (
 
-    -- an anchor counts only if its own row is in force on the day it names
-    select
-        cast(value as date) as anchor_start,
-        legal_source as anchor_legal_source
-    from parameters
-    where
-        name = 'aps_cycle_first_start'
-        and try_cast(value as date) is not null
-        and {{ in_force_on('cast(value as date)', 'parameters') }}
+    -- an anchor counts only if the value in force on the day it names is that day
+    select distinct aps_cycle_first_start as anchor_start
+    from parameters_by_day
+    where day = aps_cycle_first_start
 
 ),
 
@@ -48,7 +44,6 @@ ordered_anchors as (
 
     select
         anchor_start,
-        anchor_legal_source,
         lead(anchor_start) over (order by anchor_start) as next_anchor_start
     from calendar_anchors
 
@@ -64,28 +59,22 @@ first_anchor as (
 cycle_lengths as (
 
     select
-        cast(value as integer) as cycle_months,
-        effective_from,
-        effective_to,
-        legal_source
-    from parameters
-    where
-        name = 'aps_cycle_months'
-        and try_cast(value as integer) >= 1
+        day,
+        aps_cycle_months as cycle_months,
+        aps_cycle_months_legal_source as legal_source
+    from parameters_by_day
+    where aps_cycle_months >= 1
 
 ),
 
 window_lengths as (
 
     select
-        cast(value as integer) as window_days,
-        effective_from,
-        effective_to,
-        legal_source
-    from parameters
-    where
-        name = 'aps_cycle_window_days'
-        and try_cast(value as integer) >= 0
+        day,
+        aps_cycle_window_days as window_days,
+        aps_cycle_window_days_legal_source as legal_source
+    from parameters_by_day
+    where aps_cycle_window_days >= 0
 
 ),
 
@@ -114,7 +103,7 @@ cycle_starts (cycle_number, cycle_start) as (
     from cycle_starts
     cross join newest_task_date
     inner join cycle_lengths
-        on {{ in_force_on('cycle_starts.cycle_start', 'cycle_lengths') }}
+        on cycle_starts.cycle_start = cycle_lengths.day
     inner join ordered_anchors
         on
             cycle_starts.cycle_start >= ordered_anchors.anchor_start
@@ -139,9 +128,9 @@ cycles_with_deadline as (
     from cycle_starts
     cross join newest_task_date
     left join window_lengths
-        on {{ in_force_on('cycle_starts.cycle_start', 'window_lengths') }}
+        on cycle_starts.cycle_start = window_lengths.day
     left join cycle_lengths
-        on {{ in_force_on('cycle_starts.cycle_start', 'cycle_lengths') }}
+        on cycle_starts.cycle_start = cycle_lengths.day
     where cycle_starts.cycle_start <= newest_task_date.newest_created_on
 
 ),
