@@ -1,11 +1,24 @@
 -- The month's payment per professional, the one place amounts are summed:
 -- one row per (payee, reference month) with an evaluated task. The close
 -- package's payments.csv and the previews of `pgb run` read it as it is.
+-- Incremental by month: a run sums again the months where fct_task_payments
+-- wrote rows in this run, and the run's own months (a payee whose last task
+-- left the delivery leaves the month too).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        full_refresh=false,
+        pre_hook="{{ delete_payee_months_to_sum_again() }}"
+    )
+}}
 with
 
 task_payments as (
 
     select * from {{ ref('fct_task_payments') }}
+    where {{ in_month_to_sum_again('reference_month') }}
 
 ),
 

@@ -6,6 +6,22 @@
 -- task_id) order until the cap is reached: the task that crosses it is paid the
 -- remainder, later ones nothing. Tasks concluded while no cap is in force are
 -- paid in full and do not use up a later cap.
+-- Incremental by payment period (macros/pgb_payments.sql): a run recomputes
+-- whole periods, those its new or revised verdicts touch, so month 24 costs
+-- what month 1 costs; a first build computes every period.
+-- full_refresh=false: --full-refresh never drops the table (as the other marts).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        full_refresh=false,
+        pre_hook=[
+            "{{ find_payment_periods_to_recompute() }}",
+            "{{ delete_payment_periods_to_recompute() }}",
+        ]
+    )
+}}
 with recursive
 
 task_evaluations as (
@@ -20,20 +36,42 @@ parameters_by_day as (
 
 ),
 
-tasks_with_cap_in_force as (
+-- An incremental run reads only the months of the periods it recomputes.
+evaluations_to_pay as (
+
+    select * from task_evaluations
+    where {{ in_month_of_payment_periods_to_recompute('task_evaluations.reference_month') }}
+
+),
+
+evaluations_with_cap_in_force as (
 
     select
-        task_evaluations.task_id,
-        task_evaluations.payee_siape,
-        task_evaluations.reference_month,
-        task_evaluations.concluded_at,
-        task_evaluations.outcome,
-        task_evaluations.payment_amount as due_amount,
+        evaluations_to_pay.task_id,
+        evaluations_to_pay.payee_siape,
+        evaluations_to_pay.reference_month,
+        evaluations_to_pay.concluded_at,
+        evaluations_to_pay.outcome,
+        evaluations_to_pay.payment_amount as due_amount,
+        evaluations_to_pay.verdict_written_at,
         parameters_by_day.cap_per_professional,
-        parameters_by_day.cap_period
-    from task_evaluations
+        parameters_by_day.cap_period,
+        {{ payment_period_start(
+            'evaluations_to_pay.reference_month', 'parameters_by_day.cap_per_professional', 'parameters_by_day.cap_period'
+        ) }} as payment_period_start
+    from evaluations_to_pay
     left join parameters_by_day
-        on cast(task_evaluations.concluded_at as date) = parameters_by_day.day
+        on cast(evaluations_to_pay.concluded_at as date) = parameters_by_day.day
+
+),
+
+tasks_with_cap_in_force as (
+
+    select * from evaluations_with_cap_in_force
+    where
+        {{ in_payment_period_to_recompute(
+            'evaluations_with_cap_in_force.payee_siape', 'evaluations_with_cap_in_force.payment_period_start'
+        ) }}
 
 ),
 
@@ -48,6 +86,8 @@ tasks_with_valid_cap as (
         concluded_at,
         outcome,
         due_amount,
+        verdict_written_at,
+        payment_period_start,
         case
             when cap_per_professional is null then null
             when cap_per_professional < 0
@@ -228,7 +268,10 @@ final as (
         ) as capped_amount,
         tasks_with_valid_cap.cap_amount,
         tasks_with_valid_cap.cap_period,
-        capped_payments.cap_period_start
+        capped_payments.cap_period_start,
+        tasks_with_valid_cap.payment_period_start,
+        tasks_with_valid_cap.verdict_written_at,
+        cast(current_timestamp as timestamp) as payment_written_at
     from tasks_with_valid_cap
     left join capped_payments
         on tasks_with_valid_cap.task_id = capped_payments.task_id
