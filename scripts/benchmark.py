@@ -4,6 +4,7 @@
     .venv/bin/python scripts/benchmark.py --scale 0.1 --format csv
     .venv/bin/python scripts/benchmark.py --phases seed,models,baseline
     .venv/bin/python scripts/benchmark.py --scale 0.1 --history 6  # close months 1..6, compare 1 and 6
+    .venv/bin/python scripts/benchmark.py --history 24 --month 2024-10 --program-start 2024-10-01
 
 It generates the month with scripts/national_data.py (cached under the scratch
 folder by its parameters), then runs each phase of PHASES below as a fresh
@@ -21,6 +22,7 @@ average is printed with every phase.
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import json
 import os
@@ -32,6 +34,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +43,8 @@ PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
 DBT = REPO_ROOT / ".venv" / "bin" / "dbt"
 DEFAULT_SCRATCH = Path(tempfile.gettempdir()) / "pgb-bench"
 REFERENCE_SEEDS = "ref_*"  # every project-owned reference seed
+# Where the phases run: the repository, or (--program-start) a scratch copy of it.
+PROJECT = {"dir": REPO_ROOT}
 
 
 @dataclass(frozen=True)
@@ -174,7 +179,7 @@ def measure(name: str, what: str, argv: list[str], env: dict[str, str], log: Pat
     with log.open("w", encoding="utf-8") as output:
         process = subprocess.Popen(
             [str(PYTHON), "-c", RUSAGE_WRAPPER, str(usage_file), *argv],
-            cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            cwd=PROJECT["dir"], env=env, stdout=output, stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so a timeout can stop exactly this phase
         )
         stop = threading.Event()
@@ -243,14 +248,16 @@ def generator_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def prepare_dataset(scratch: Path, scale: float, first_month: str, months: int, file_format: str) -> Dataset:
+def prepare_dataset(scratch: Path, scale: float, first_month: str, months: int, file_format: str,
+                    program_start: str | None = None) -> Dataset:
     """Generate the months, or reuse a complete earlier generation with the same parameters."""
     sys.path.insert(0, str(SCRIPTS_DIR))
     import national_data
 
     parameters = {"scale": scale, "month": first_month, "months": months, "format": file_format,
-                  "generator": generator_fingerprint()}
-    folder = scratch / "data" / f"scale-{scale:g}_{first_month}_{months}m_{file_format}"
+                  "generator": generator_fingerprint(), "program_start": program_start}
+    folder = scratch / "data" / (f"scale-{scale:g}_{first_month}_{months}m_{file_format}"
+                                 + (f"_start-{program_start}" if program_start else ""))
     stamp = folder / "generation.json"
     if stamp.exists() and json.loads(stamp.read_text())["parameters"] == parameters:
         recorded = json.loads(stamp.read_text())
@@ -258,7 +265,8 @@ def prepare_dataset(scratch: Path, scale: float, first_month: str, months: int, 
     shutil.rmtree(folder, ignore_errors=True)
     started = time.perf_counter()
     generated = national_data.generate(
-        folder, scale, national_data.parse_month(first_month), months, (file_format,), scratch_dir=scratch
+        folder, scale, national_data.parse_month(first_month), months, (file_format,), scratch_dir=scratch,
+        program_start=date.fromisoformat(program_start) if program_start else None,
     )
     seconds = time.perf_counter() - started
     month_names = [month.month.strftime("%Y-%m") for month in generated]
@@ -295,10 +303,12 @@ def phase_environment(run_dir: Path, exports: Path, file_format: str, warehouse:
         "PGB_REPORTS_DIR": str(run_dir / "reports"),
         "PGB_DBT_TARGET_PATH": str(run_dir / "close-target"),
         "DAGSTER_HOME": str(run_dir / "dagster_home"),
-        "DBT_PROFILES_DIR": str(REPO_ROOT),
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "GX_ANALYTICS_ENABLED": "False",
+        "DBT_PROFILES_DIR": str(PROJECT["dir"]),
+        # A scratch copy's Python modules before the editable install of the repository.
+        **({"PYTHONPATH": str(PROJECT["dir"])} if PROJECT["dir"] != REPO_ROOT else {}),
     }
 
 
@@ -325,7 +335,7 @@ def run_phase(name: str, run_dir: Path, exports: Path, file_format: str, month: 
     if phase.prepare:
         prepare = shlex.split(phase.prepare.format(**phase_placeholders(run_dir, exports, file_format, month)))
         print(f"   (untimed) {' '.join(prepare)}", flush=True)
-        subprocess.run(prepare, cwd=REPO_ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(prepare, cwd=PROJECT["dir"], env=env, check=True, stdout=subprocess.DEVNULL)
     print(f"-> {label}: {' '.join(argv)}", flush=True)
     result = measure(label, phase.what, argv, env, run_dir / "logs" / f"{label}.log", timeout)
     status = "ok" if result.ok else ("TIMED OUT" if result.timed_out else f"FAILED (exit {result.returncode})")
@@ -509,6 +519,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"comma-separated, from {', '.join(PHASES)} (default all)")
     parser.add_argument("--history", type=int, metavar="N",
                         help="close months 1..N in order on one ledger and warehouse; compare month N with month 1")
+    parser.add_argument("--program-start", metavar="YYYY-MM-DD",
+                        help="run in a scratch copy of the project whose program_start is this day (a history of "
+                             "more months than have passed since 2025-05-19); the data assume it too")
     parser.add_argument("--timeout", type=float, help="stop a phase after this many seconds")
     parser.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH,
                         help=f"data cache and run folders (default {DEFAULT_SCRATCH})")
@@ -522,10 +535,44 @@ def fresh_run_dir(scratch: Path, label: str) -> Path:
     return run_dir
 
 
+def project_copy_with_program_start(run_dir: Path, program_start: str) -> Path:
+    """The repository's tracked files (links kept as links) in run_dir/project, program_start moved."""
+    date.fromisoformat(program_start)  # a bad date stops here, not in dbt
+    copy = run_dir / "project"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, check=True, capture_output=True).stdout
+    for name in filter(None, tracked.decode().split("\0")):
+        source, target = REPO_ROOT / name, copy / name
+        if not source.exists() and not source.is_symlink():
+            continue  # deleted in the working tree
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target, follow_symlinks=False)
+    (copy / ".venv").symlink_to(REPO_ROOT / ".venv")
+    parameters = copy / "seeds" / "ref_parameters.csv"
+    with parameters.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    # Every parameter in force from the program start is in force from the new one (the input check wants
+    # one value per parameter on every day since the start).
+    old_start = min(row["value"] for row in rows if row["name"] == "program_start")
+    for row in rows:
+        if row["name"] == "program_start":
+            row["value"] = program_start
+        if row["effective_from"] == old_start:
+            row["effective_from"] = program_start
+    with parameters.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return copy
+
+
 def run_history(arguments: argparse.Namespace) -> int:
     months = arguments.history
-    dataset = prepare_dataset(arguments.scratch, arguments.scale, arguments.month, months, arguments.format)
+    dataset = prepare_dataset(arguments.scratch, arguments.scale, arguments.month, months, arguments.format,
+                              arguments.program_start)
     run_dir = fresh_run_dir(arguments.scratch, f"history-scale-{arguments.scale:g}-{arguments.format}")
+    if arguments.program_start:
+        PROJECT["dir"] = project_copy_with_program_start(run_dir, arguments.program_start)
+        print(f"project copy with program_start {arguments.program_start}: {PROJECT['dir']}")
     warehouse = run_dir / "close.duckdb"
     print(describe_dataset(dataset, arguments.scale))
     closes = []

@@ -143,6 +143,9 @@ class MonthShape:
     aps: int
     gex: int
     holidays: tuple[date, ...] = field(default=())
+    # The PGB start the deliveries assume (adhesions are enabled from it): the
+    # contract's 2025-05-19, or earlier for a long history (benchmark --program-start).
+    program_start: date = date(2025, 5, 19)
 
     @property
     def month_end(self) -> date:
@@ -171,7 +174,7 @@ class MonthShape:
         return (self.normal_professionals - 3) // 10 + 1
 
 
-def month_shape(month_start: date, scale: float) -> MonthShape:
+def month_shape(month_start: date, scale: float, program_start: date | None = None) -> MonthShape:
     if scale <= 0:
         raise ValueError(f"--scale must be positive, got {scale}")
     professionals = max(MIN_PROFESSIONALS, round(PROFESSIONALS * scale))
@@ -186,6 +189,7 @@ def month_shape(month_start: date, scale: float) -> MonthShape:
         aps=aps,
         gex=max(1, round(aps / APS_PER_GEX)),
         holidays=tuple(brazilian_holidays(month_start.year)),
+        **({"program_start": program_start} if program_start else {}),
     )
 
 
@@ -689,7 +693,8 @@ def export_sql(shape: MonthShape, blocking_codes: list[str], free_codes: list[st
                 'PAT' || siape || lpad(cast(queue_number as varchar), 2, '0') as adhesion_task_id,
                 siape,
                 queue_code,
-                timestamp '2025-05-05 08:00:00' + minutes(pick(i, queue_number, 'requested', 14 * 600)) as requested_at,
+                cast(date '{shape.program_start}' - 14 as timestamp) + interval 8 hour
+                + minutes(pick(i, queue_number, 'requested', 14 * 600)) as requested_at,
                 case when state = 7 and queue_code = 'PGB-MR' then 'pendente' else 'concluida' end as status,
                 case
                     when state = 7 and queue_code = 'PGB-MR' then null
@@ -699,7 +704,7 @@ def export_sql(shape: MonthShape, blocking_codes: list[str], free_codes: list[st
                 case
                     when state in (7, 8) and queue_code = 'PGB-MR' then null
                     when state = 14 then {start} + 9
-                    else date '2025-05-19'
+                    else date '{shape.program_start}'
                 end as enabled_from,
                 case when state = 6 then {start} + 14 end as enabled_until
             from rows
@@ -709,7 +714,7 @@ def export_sql(shape: MonthShape, blocking_codes: list[str], free_codes: list[st
                 'PAT' || siape || 'C' || lpad(cast(first_queue as varchar), 2, '0'),
                 siape,
                 ['PGB-RI-URB', 'PGB-RI-RUR', 'PGB-MR', 'PGB-BPC', 'PGB-BI'][1 + first_queue],
-                timestamp '2025-04-20 08:00:00' + minutes(pick(i, 0, 'cancelled', 10 * 600)),
+                cast(date '{shape.program_start}' - 29 as timestamp) + interval 8 hour + minutes(pick(i, 0, 'cancelled', 10 * 600)),
                 'cancelada', null, null, null
             from professionals
             where works_root_queues and u01(i, 0, 'cancelled') < 0.05
@@ -1029,6 +1034,7 @@ def generate(
     months: int = 1,
     formats: tuple[str, ...] = ("parquet",),
     scratch_dir: Path | None = None,
+    program_start: date | None = None,
 ) -> list[GeneratedMonth]:
     """Write `months` monthly deliveries into out_dir/YYYY-MM/; returns rows and sizes per month."""
     out_dir = Path(out_dir)
@@ -1042,7 +1048,7 @@ def generate(
         connection.execute("set enable_progress_bar = false")
         connection.execute(MACROS)
         for month_start in following_months(first_month, months):
-            shape = month_shape(month_start, scale)
+            shape = month_shape(month_start, scale, program_start)
             generated.append(write_month(connection, shape, out_dir / month_start.strftime("%Y-%m"), formats))
     return generated
 
