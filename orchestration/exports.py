@@ -15,6 +15,7 @@ check's metadata name the warehouse still published and when it was built;
 `pgb` reads the failed check and exits 1. The file itself is only read.
 """
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -81,6 +82,20 @@ def export_spec(export: str, kind: str, columns: dg.TableSchema | None) -> dg.As
     )
 
 
+class _SkippedDbtChecksFilter(logging.Filter):
+    """Drops Dagster's warning, one per dbt test, that a blocking check "emitted no result in step 'pgb_dbt'":
+    after a refused export the dbt step is skipped on purpose, and 30 such lines would bury the refusal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "emitted no result in step 'pgb_dbt'" not in record.getMessage()
+
+
+def quiet_skipped_dbt_check_warnings() -> None:
+    plan_logger = logging.getLogger("dagster._core.execution.plan.active")
+    if not any(isinstance(existing, _SkippedDbtChecksFilter) for existing in plan_logger.filters):
+        plan_logger.addFilter(_SkippedDbtChecksFilter())
+
+
 def build_export_assets(
     project_dir: Path, column_schemas: Mapping[str, dg.TableSchema] | None = None
 ) -> dg.AssetsDefinition:
@@ -116,6 +131,7 @@ def build_export_assets(
             context.log.error("blocking check failed: " + validation.message())
         if failed:
             refused = [validation.export for validation in failed]
+            quiet_skipped_dbt_check_warnings()
             context.instance.add_run_tags(context.run.run_id, refused_run_tags(refused, last_build))
             context.log.error(f"the steps after the exports are skipped; the published warehouse is unchanged: "
                               f"{last_build}")
