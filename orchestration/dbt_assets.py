@@ -54,8 +54,51 @@ def prune_run_targets(target_dir: Path, keep: int = RUN_TARGETS_KEPT) -> tuple[l
     return removed, failures
 
 
+EXPORT_FILE_SUFFIX = "_file"
+# fct_task_evaluations has one boolean column per rule model (macro pgb_rules): adding a rule needs no YAML
+# column, so the column schema adds them from the manifest's rule models.
+RULE_COLUMN_MODELS = frozenset({"fct_task_evaluations"})
+
+
 def export_asset_key(export: str) -> dg.AssetKey:
-    return dg.AssetKey(["exports", export])
+    """exports/raw_tasks_file: the delivered file. The graph labels a node by the key's last part, so the
+    file and the seed `raw_tasks` (the table dbt loads from it) must differ there, not only in the prefix."""
+    return dg.AssetKey(["exports", f"{export}{EXPORT_FILE_SUFFIX}"])
+
+
+def column_type(column: Mapping[str, Any], seed_column_types: Mapping[str, str]) -> str:
+    """A column's type: `data_type` in the model's YAML, else the seed's `column_types`, else unknown."""
+    return column.get("data_type") or seed_column_types.get(column.get("name", "")) or "?"
+
+
+def column_schema(resource_props: Mapping[str, Any], extra: list[dg.TableColumn] = ()) -> dg.TableSchema | None:
+    """The declared columns with their types, for `dagster/column_schema` (read from the manifest: free)."""
+    columns = resource_props.get("columns") or {}
+    seed_types = (resource_props.get("config") or {}).get("column_types") or {}
+    if not columns and not seed_types and not extra:
+        return None
+    names = list(columns) + [name for name in seed_types if name not in columns]
+    return dg.TableSchema(columns=[
+        dg.TableColumn(
+            name=name,
+            type=column_type({"name": name, **columns.get(name, {})}, seed_types),
+            description=columns.get(name, {}).get("description") or None,
+        )
+        for name in names
+    ] + list(extra))
+
+
+def rule_columns(manifest: Mapping[str, Any]) -> list[dg.TableColumn]:
+    """One boolean column per rule model (meta rule_code), named after the code in lowercase (r404)."""
+    rules = sorted(
+        (node["config"]["meta"]["rule_code"], node.get("description") or "")
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "model" and (node.get("config") or {}).get("meta", {}).get("rule_code")
+    )
+    return [
+        dg.TableColumn(name=code.lower(), type="boolean", description=f"true when {code} rejects the task. {text}".strip())
+        for code, text in rules
+    ]
 
 
 class PgbDbtTranslator(DagsterDbtTranslator):
@@ -69,13 +112,30 @@ class PgbDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str:
         return layer_of(dbt_resource_props)
 
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        """dagster-dbt's metadata, with column types taken from the manifest (YAML `data_type`, seed
+        `column_types`) instead of "?": no query to the warehouse, so the national build pays nothing."""
+        metadata = dict(super().get_metadata(dbt_resource_props))
+        schema = column_schema(dbt_resource_props)
+        if schema is not None:
+            metadata["dagster/column_schema"] = schema
+        return metadata
+
     def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props.get("resource_type") == "seed" and props.get("name") in RAW_EXPORTS:
             # The seed is the warehouse copy of the export file: load it only after its check.
-            export_dep = dg.AssetDep(export_asset_key(props["name"]))
-            spec = spec.replace_attributes(deps=[*spec.deps, export_dep])
+            file_key = export_asset_key(props["name"])
+            spec = spec.replace_attributes(
+                deps=[*spec.deps, dg.AssetDep(file_key)],
+                description=f"Warehouse table {props['name']}: the export file {file_key.to_user_string()}, "
+                f"loaded by `dbt seed` once its check passed. {props.get('description') or ''}".strip(),
+                kinds={*spec.kinds, "seed"},
+            )
+        if props.get("resource_type") == "model" and props.get("name") in RULE_COLUMN_MODELS:
+            schema = column_schema(props, extra=rule_columns(manifest))
+            spec = spec.replace_attributes(metadata={**spec.metadata, "dagster/column_schema": schema})
         return spec
 
 

@@ -4,7 +4,7 @@ pyproject.toml [tool.dagster] (module_name = "orchestration.definitions").
     make setup
     DAGSTER_HOME=$PWD/.dagster_home .venv/bin/dagster dev
 
-The asset graph: exports (one per raw export, each with a blocking GX check)
+The asset graph: export files (one per raw export, each with a GX check that skips the rest when it fails)
 -> exports/reference seeds -> staging -> intermediate (rules) -> marts ->
 reports (month_preview, supervision_report, close_package). Jobs:
 build_warehouse (everything but close_package) and close_month

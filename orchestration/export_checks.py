@@ -8,6 +8,9 @@ the check's row; `failures` lists every failed expectation.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from pathlib import Path
+
 import dagster as dg
 
 from expectations.validation import ExportValidation
@@ -54,7 +57,8 @@ def check_metadata(validation: ExportValidation) -> dict:
 def to_asset_check_result(
     validation: ExportValidation, asset_key: dg.AssetKey, check_name: str = CHECK_NAME
 ) -> dg.AssetCheckResult:
-    """A failed suite is an ERROR: with a blocking check spec it stops the run."""
+    """A failed suite is an ERROR; the export asset then withholds its materialization, which stops the run
+    before dbt (see orchestration/exports.py)."""
     return dg.AssetCheckResult(
         passed=validation.success,
         asset_key=asset_key,
@@ -63,3 +67,39 @@ def to_asset_check_result(
         metadata=check_metadata(validation),
         description=validation.message(),
     )
+
+
+# --- what a refused export leaves published --------------------------------------------
+
+# The mart whose latest materialization marks the last build that published the warehouse.
+LAST_BUILD_MART = dg.AssetKey("fct_payee_month_payments")
+WAREHOUSE_TAG = "pgb/warehouse"
+LAST_GOOD_BUILD_TAG = "pgb/last_good_build"
+REFUSED_EXPORTS_TAG = "pgb/refused_exports"
+
+
+def last_good_build(instance: dg.DagsterInstance, warehouse: Path) -> str:
+    """When the published warehouse was built and by which run, in words: what a refused run leaves in place."""
+    if not warehouse.exists():
+        return f"no warehouse is published yet ({warehouse} does not exist)"
+    built = datetime.fromtimestamp(warehouse.stat().st_mtime, tz=timezone.utc)
+    event = instance.get_latest_materialization_event(LAST_BUILD_MART)
+    by_run = f" by run {event.run_id}" if event is not None else ""
+    return f"{warehouse}, built {built:%Y-%m-%d %H:%M:%S} UTC{by_run}"
+
+
+def refused_run_tags(refused_exports: list[str], last_build: str) -> dict[str, str]:
+    """Run tags of a run whose exports were refused: the run list then says the warehouse was left as it was."""
+    return {
+        WAREHOUSE_TAG: "unchanged: exports refused, dbt and the reports skipped",
+        LAST_GOOD_BUILD_TAG: last_build,
+        REFUSED_EXPORTS_TAG: ", ".join(refused_exports),
+    }
+
+
+def refused_check_metadata(last_build: str) -> dict[str, object]:
+    """Added to a failed check: what stayed published, so the check's row answers "is the warehouse broken?"."""
+    return {
+        "pgb/published_warehouse": f"unchanged, last good build: {last_build}",
+        "pgb/downstream": "skipped: dbt and the reports did not run",
+    }

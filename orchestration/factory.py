@@ -4,17 +4,31 @@ orchestration/definitions.py builds the project's own; tests build a
 scratch copy's, without importing (and parsing) the real one.
 """
 
+import json
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.close_package import build_close_package
-from orchestration.dbt_assets import build_dbt_assets, dbt_resource, make_dbt_project
+from orchestration.dbt_assets import build_dbt_assets, column_schema, dbt_resource, make_dbt_project
 from orchestration.exports import build_export_assets
 from orchestration.jobs import build_warehouse_job, close_month_job, late_exports_sensor, monthly_build_schedule
 from orchestration.partitions import monthly_partitions
 from orchestration.previews import build_preview_assets
+from pgb_shared.exports import RAW_EXPORTS
 from pgb_shared.settings import PROJECT_DIR
+
+
+def export_column_schemas(manifest_path: Path) -> dict[str, dg.TableSchema]:
+    """export -> the columns of its seed (name, type from `column_types`), shown on the export file's asset."""
+    manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+    schemas = {}
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") == "seed" and node.get("name") in RAW_EXPORTS:
+            schema = column_schema(node)
+            if schema is not None:
+                schemas[node["name"]] = schema
+    return schemas
 
 
 def build_definitions(project_dir: Path = PROJECT_DIR) -> dg.Definitions:
@@ -26,7 +40,7 @@ def build_definitions(project_dir: Path = PROJECT_DIR) -> dg.Definitions:
     warehouse_job = build_warehouse_job()
     return dg.Definitions(
         assets=[
-            build_export_assets(project_dir),
+            build_export_assets(project_dir, export_column_schemas(project.manifest_path)),
             dbt_models,
             *build_preview_assets(project_dir, partitions, dbt_keys),
             build_close_package(project_dir, partitions, dbt_keys),

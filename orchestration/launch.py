@@ -91,7 +91,10 @@ def outcome_of(job_name: str, result: dg.ExecuteInProcessResult) -> RunOutcome:
         event.asset_key: dict(event.step_materialization_data.materialization.metadata)
         for event in result.get_asset_materialization_events()
     }
-    return RunOutcome(job_name, result.success, result.run_id, failed_checks, step_errors, refusals, materialized)
+    # A refused export leaves the Dagster run successful (the steps after it are skipped, not failed):
+    # for `pgb` the run still failed.
+    success = result.success and not failed_checks
+    return RunOutcome(job_name, success, result.run_id, failed_checks, step_errors, refusals, materialized)
 
 
 def failure_report(run: RunOutcome) -> str:

@@ -16,7 +16,14 @@ from dagster import AssetExecutionContext
 
 from orchestration.partitions import months_in_window
 from orchestration.summary import SUPERVISION_MART, supervision_status_counts
-from payroll.warehouse import PAYEE_MONTH_PAYMENTS, month_totals, payee_month_rows, read_only, table_exists
+from payroll.warehouse import (
+    PAYEE_MONTH_PAYMENTS,
+    MonthTotals,
+    month_totals,
+    payee_month_rows,
+    read_only,
+    table_exists,
+)
 from pgb_shared import settings
 
 
@@ -32,33 +39,70 @@ def preview_path(project_dir: Path, month) -> Path:
     return settings.reports_dir(project_dir) / "previews" / f"payments_{month:%Y-%m}.csv"
 
 
+EMPTY = "pgb/empty"
+EMPTY_MONTH = "no evaluated task in this month"
+
+
+def month_figures(month: MonthTotals, payees: int, path: Path) -> dict[str, object]:
+    """The metadata of one month's preview: its own counts and amounts (text, to the cent, as the mart sums them)."""
+    return {
+        EMPTY: False,
+        "file": dg.MetadataValue.path(str(path)),
+        "dagster/row_count": payees,
+        "approved_tasks": month.approved,
+        "rejected_tasks": month.rejected,
+        "held_tasks": month.held,
+        "due_amount": f"{month.due_amount:.2f}",
+        "capped_amount": f"{month.capped_amount:.2f}",
+        "amount": f"{month.amount:.2f}",
+        "summary": month.line(),
+    }
+
+
+def empty_month_events(
+    asset_key: dg.AssetKey, partition: str, materialized_before: bool
+) -> dg.AssetMaterialization | dg.AssetObservation:
+    """A month without any evaluated task has no preview, so its partition stays unmaterialized (grey, not green).
+
+    An observation says why. Only a month that had a preview before (its tasks have left the delivery) is
+    materialized again, empty: otherwise its partition would keep showing the old figures.
+    """
+    metadata = {EMPTY: True, **{f"{outcome}_tasks": 0 for outcome in ("approved", "rejected", "held")}}
+    if materialized_before:
+        return dg.AssetMaterialization(asset_key, partition=partition, description=EMPTY_MONTH, metadata=metadata)
+    return dg.AssetObservation(asset_key, partition=partition, description=EMPTY_MONTH, metadata=metadata)
+
+
 def build_month_preview(project_dir: Path, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    def month_preview(context: AssetExecutionContext) -> dg.MaterializeResult:
+    def month_preview(context: AssetExecutionContext):
         """Per reference month: reports/previews/payments_<YYYY-MM>.csv, fct_payee_month_payments of the month.
 
-        A preview, rewritten on every build; the frozen package of a month is `close_package`.
+        A preview, rewritten on every build; the frozen package of a month is `close_package`. Each month of
+        the run records its own materialization with its own figures; a month without evaluated tasks
+        writes no file and is left unmaterialized, with an observation `pgb/empty` saying so.
         """
         months = months_in_window(context.partition_time_window)
-        written, counts = [], {"approved": 0, "rejected": 0, "held": 0}
         with read_only(settings.warehouse_path(project_dir)) as connection:
             if not table_exists(connection, PAYEE_MONTH_PAYMENTS):
                 raise dg.Failure(f"{PAYEE_MONTH_PAYMENTS} is not in the warehouse: build the marts first")
-            totals = month_totals(connection, months[0], months[-1])
-            for month in months:
-                header, rows = payee_month_rows(connection, month)
-                path = preview_path(project_dir, month)
-                _write_csv(path, header, rows)
-                written.append(str(path))
-        for month in totals:
-            counts = {outcome: counts[outcome] + getattr(month, outcome) for outcome in counts}
-            context.log.info(month.line())
-        return dg.MaterializeResult(
-            metadata={
-                "files": dg.MetadataValue.json(written),
-                **{f"{outcome}_tasks": count for outcome, count in counts.items()},
-                "months": dg.MetadataValue.md("\n".join(f"- {month.line()}" for month in totals) or "no tasks"),
-            }
-        )
+            totals = {month.reference_month: month for month in month_totals(connection, months[0], months[-1])}
+            rows_by_month = {month: payee_month_rows(connection, month) for month in totals}
+        materialized_before = context.instance.get_materialized_partitions(context.asset_key)
+        for month in months:
+            partition, path = f"{month:%Y-%m-%d}", preview_path(project_dir, month)
+            if month not in totals:
+                path.unlink(missing_ok=True)  # a file left from an earlier build would contradict the warehouse
+                yield empty_month_events(context.asset_key, partition, partition in materialized_before)
+                continue
+            header, rows = rows_by_month[month]
+            _write_csv(path, header, rows)
+            context.log.info(totals[month].line())
+            yield dg.AssetMaterialization(
+                context.asset_key, partition=partition, metadata=month_figures(totals[month], len(rows), path)
+            )
+        empty = len(months) - len(totals)
+        if empty:
+            context.log.info(f"{empty} month(s) without evaluated tasks: no preview, partition marked {EMPTY}")
 
     # BackfillPolicy is "beta" in Dagster 1.13; it is what lets one run preview a month range.
     with warnings.catch_warnings():
@@ -70,6 +114,9 @@ def build_month_preview(project_dir: Path, partitions: dg.PartitionsDefinition) 
             partitions_def=partitions,
             backfill_policy=dg.BackfillPolicy.single_run(),
             kinds={"csv"},
+            # Its materializations are the per-month events above: the asset's own output, which
+            # Dagster would record once for every month of the run with the same figures, stays unset.
+            output_required=False,
         )(month_preview)
 
 

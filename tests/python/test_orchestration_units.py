@@ -217,3 +217,38 @@ def test_prune_run_targets_keeps_the_newest_run_folders_and_the_rest_of_target(t
         "dagster-run3", "dagster-run4", "manifest.json", "partial_parse.msgpack"]
     assert prune_run_targets(tmp_path, keep=2) == ([], [])
     assert prune_run_targets(tmp_path / "missing") == ([], [])
+
+
+def test_an_empty_month_is_observed_unless_it_had_a_preview_to_replace():
+    from orchestration.previews import EMPTY, EMPTY_MONTH, empty_month_events
+
+    key = dg.AssetKey("month_preview")
+    first_time = empty_month_events(key, "2025-09-01", materialized_before=False)
+    assert isinstance(first_time, dg.AssetObservation)  # the partition stays unmaterialized
+    emptied = empty_month_events(key, "2025-09-01", materialized_before=True)
+    assert isinstance(emptied, dg.AssetMaterialization)  # replaces the old figures
+    for event in (first_time, emptied):
+        assert event.partition == "2025-09-01" and event.description == EMPTY_MONTH
+        assert event.metadata[EMPTY].value is True and event.metadata["approved_tasks"].value == 0
+
+
+def test_column_schema_takes_yaml_data_type_then_seed_column_types():
+    from orchestration.dbt_assets import column_schema, rule_columns
+
+    model = {"columns": {"task_id": {"name": "task_id", "data_type": "varchar", "description": "Task."},
+                         "note": {"name": "note"}}}
+    assert [(c.name, c.type, c.description) for c in column_schema(model).columns] == [
+        ("task_id", "varchar", "Task."), ("note", "?", None)]
+    seed = {"columns": {"siape": {"name": "siape"}}, "config": {"column_types": {"siape": "varchar", "n": "integer"}}}
+    assert [(c.name, c.type) for c in column_schema(seed).columns] == [("siape", "varchar"), ("n", "integer")]
+    assert column_schema({"columns": {}}) is None
+    manifest = {"nodes": {
+        "model.pgb.r404": {"resource_type": "model", "config": {"meta": {"rule_code": "R404"}}, "description": "x"},
+        "model.pgb.other": {"resource_type": "model", "config": {"meta": {}}},
+    }}
+    assert [(c.name, c.type) for c in rule_columns(manifest)] == [("r404", "boolean")]
+
+
+def test_export_file_and_its_seed_have_different_labels():
+    assert export_asset_key("raw_tasks") == dg.AssetKey(["exports", "raw_tasks_file"])
+    assert export_asset_key("raw_tasks").path[-1] != "raw_tasks"
