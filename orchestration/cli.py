@@ -167,14 +167,16 @@ def close(arguments: argparse.Namespace) -> int:
         print(f"pgb close: refused: {refusal}", file=sys.stderr)
         return EXIT_REFUSED
     from orchestration.jobs import CLOSE_MONTH
-    from orchestration.launch import failure_report, materialize
+    from orchestration.launch import CLOSE_MONTH_TAG, failure_report, materialize_with_progress
 
-    run = materialize(CLOSE_MONTH, month.partition_key, month.partition_key, close_config(arguments))
+    run, log_path = materialize_with_progress("close", CLOSE_MONTH, month.partition_key, month.partition_key,
+                                              close_config(arguments), tags={CLOSE_MONTH_TAG: str(month)})
     if run.refusals:  # another close got there first
         print("pgb close: " + "\n".join(run.refusals), file=sys.stderr)
         return EXIT_REFUSED
     if not run.success:
-        print(f"pgb close: failed, nothing was closed:\n{failure_report(run)}", file=sys.stderr)
+        print(f"pgb close: failed, nothing was closed:\n{failure_report(run)}\nFull log: {log_path}",
+              file=sys.stderr)
         return EXIT_FAILED
     print("\n".join(close_lines(month, run.metadata_of("close_package"))))
     return EXIT_OK
@@ -191,12 +193,12 @@ def run(arguments: argparse.Namespace) -> int:
     else:
         first, last = partition_months(program_start, today)
     from orchestration.jobs import BUILD_WAREHOUSE
-    from orchestration.launch import failure_report, materialize
+    from orchestration.launch import failure_report, materialize_with_progress
     from orchestration.summary import warehouse_summary
 
-    outcome = materialize(BUILD_WAREHOUSE, first.partition_key, last.partition_key)
+    outcome, log_path = materialize_with_progress("run", BUILD_WAREHOUSE, first.partition_key, last.partition_key)
     if not outcome.success:
-        print(failure_report(outcome), file=sys.stderr)
+        print(f"{failure_report(outcome)}\nFull log: {log_path}", file=sys.stderr)
         return EXIT_FAILED
     print(warehouse_summary(settings.warehouse_path()))
     return EXIT_OK
