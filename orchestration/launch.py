@@ -183,7 +183,7 @@ class StepProgress(logging.Handler):
         self.terminal = terminal
         self.steps: list[str] = []  # the job's steps, in the order they can run
         self.seen: set[str] = set()
-        self.done_steps = 0
+        self.step_number = 0  # of the step started (or skipped) last
         self.open_step: str | None = None
         self.started = 0.0
         self.assets: dict[str, set[str]] = {}
@@ -238,9 +238,9 @@ class StepProgress(logging.Handler):
         kind, step = event.event_type, event.step_key
         if kind == dg.DagsterEventType.STEP_START:
             self.seen.add(step)
-            self.done_steps += 1
+            self.step_number += 1
             self.open_step, self.started = step, time.monotonic()
-            self._write(f"[{self.done_steps}/{len(self.steps) or '?'}] {self._label(step)} ... ")
+            self._write(f"[{self.step_number}/{len(self.steps) or '?'}] {self._label(step)} ... ")
         elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
             self.assets.setdefault(step, set()).add(event.asset_key.to_user_string())
             if event.partition:
@@ -258,8 +258,8 @@ class StepProgress(logging.Handler):
 
     def _skipped(self, step_key: str) -> None:
         self.seen.add(step_key)
-        self.done_steps += 1
-        self._write(f"[{self.done_steps}/{len(self.steps) or '?'}] {self._label(step_key)} ... "
+        self.step_number += 1
+        self._write(f"[{self.step_number}/{len(self.steps) or '?'}] {self._label(step_key)} ... "
                     "skipped (an earlier step failed)\n")
 
     def finish(self) -> None:
