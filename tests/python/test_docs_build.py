@@ -18,7 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_docs(*variables: str) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PGB_", "DOCS_", "MAKE"))}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PGB_", "DOCS_", "MAKE", "MFLAGS"))}
     return subprocess.run(["make", "--no-print-directory", "-o", ".venv/.installed", *variables], cwd=REPO_ROOT,
                           env=env, capture_output=True, text=True)
 
