@@ -28,7 +28,7 @@ export MONTH SCALE PHASES FORMAT BENCH_ARGS
 CLOSE_USAGE := usage: make close MONTH=YYYY-MM (a month 01-12, e.g. make close MONTH=2025-06)
 BENCH_USAGE := usage: make bench [SCALE=0.1] [PHASES=seed,models,baseline] [FORMAT=parquet|csv] [BENCH_ARGS="--history 3"]
 
-.PHONY: setup run close check-month test lint dbt-build pytest clean bench check-bench
+.PHONY: setup run close check-month test lint dbt-build pytest clean bench check-bench docs docs-build
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -52,7 +52,9 @@ run: setup
 
 ## Close one reference month (frozen package under $PGB_REPORTS_DIR): make close MONTH=2025-06
 # check-month comes first: make runs prerequisites left to right, so a bad MONTH stops before setup.
-close: check-month setup
+# Only the venv, not `setup`: the command refuses a closed month before anything else, and does the
+# rest of setup itself (Dagster home, dbt parse) when it goes on.
+close: check-month $(VENV)/.installed
 	$(PY) -m orchestration.cli close --month "$$MONTH"
 
 check-month:
@@ -73,6 +75,28 @@ check-bench:
 	[[ "$$SCALE" =~ ^[0-9]+(\.[0-9]+)?$$ ]] || fail SCALE "$$SCALE" "is not a number"; \
 	[[ "$$PHASES" =~ ^[a-z_]+(,[a-z_]+)*$$ ]] || fail PHASES "$$PHASES" "is not a comma-separated list of phase names"; \
 	[[ "$$FORMAT" =~ ^(parquet|csv)$$ ]] || fail FORMAT "$$FORMAT" "is not parquet or csv"
+
+## dbt docs of the published warehouse, served on http://localhost:$(DOCS_PORT) (make docs-build: generate only).
+# Generated from a copy of the warehouse in $(DOCS_DIR): an analyst's open session never blocks it, and
+# the docs never hold the pipeline's file. Its own target path: Dagster's target/manifest.json is left alone.
+DOCS_DIR ?= target/docs
+DOCS_PORT ?= 8080
+DOCS_SERVE ?= 1
+override DOCS_DIR := $(value DOCS_DIR)
+override DOCS_PORT := $(value DOCS_PORT)
+export DOCS_DIR DOCS_PORT DOCS_SERVE
+
+docs: docs-build
+	@if [[ "$$DOCS_SERVE" == 0 ]]; then echo "docs in $$DOCS_DIR (DOCS_SERVE=0: not served)"; else \
+	  [[ "$$DOCS_PORT" =~ ^[0-9]+$$ ]] || { echo "make docs: DOCS_PORT=$$DOCS_PORT is not a port number" >&2; exit 2; }; \
+	  echo "serving the docs on http://localhost:$$DOCS_PORT (Ctrl-C stops)"; \
+	  $(DBT) docs serve --target-path "$$DOCS_DIR" --port "$$DOCS_PORT" --no-browser; fi
+
+docs-build: $(VENV)/.installed
+	@[[ -f "$$PGB_DUCKDB_PATH" ]] || { echo "make docs: no warehouse at $$PGB_DUCKDB_PATH: build it first (make run)" >&2; exit 2; }
+	rm -rf "$$DOCS_DIR" && mkdir -p "$$DOCS_DIR/warehouse"
+	cp "$$PGB_DUCKDB_PATH" "$$DOCS_DIR/warehouse/$$(basename "$$PGB_DUCKDB_PATH")"
+	PGB_DUCKDB_PATH="$$DOCS_DIR/warehouse/$$(basename "$$PGB_DUCKDB_PATH")" $(DBT) docs generate --target-path "$$DOCS_DIR"
 
 ## Every test: SQL lint, dbt unit + data tests on the bundled seeds, pytest.
 test: setup lint dbt-build pytest

@@ -2,6 +2,8 @@
 
     pgb run [--month YYYY-MM]                         # make run: build the warehouse, print the previews
     pgb close --month YYYY-MM [--reopen --reason ...]  # make close: materialize close_package for the month
+    pgb explain TASK_ID                               # one task's verdict, rules and evidence (no Dagster)
+    pgb explain --payee SIAPE --month YYYY-MM [--html [PATH]]  # a professional's month
 
 `pgb run` runs the job `build_warehouse` (every asset but close_package) for
 every month since the program start, or one; it never closes a month.
@@ -31,6 +33,25 @@ from payroll.months import Month
 from pgb_shared import settings
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
+CLOSE_USAGE = "usage: pgb close --month YYYY-MM [--reopen --reason REASON] [--picture PNG] (e.g. --month 2025-06)"
+EXPLAIN_USAGE = "usage: pgb explain TASK_ID | pgb explain --payee SIAPE --month YYYY-MM [--html [PATH]]"
+HTML_DEFAULT = "default"  # `--html` without a path: a named file under $PGB_REPORTS_DIR/extratos/
+
+
+def month_text(text: str) -> str:
+    """argparse type of every --month: 'YYYY-MM' with the month 01 to 12, returned as written."""
+    try:
+        return str(Month.parse(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a month: write YYYY-MM with the month 01 to 12 (e.g. 2025-06)") from None
+
+
+def siape_text(text: str) -> str:
+    """argparse type of --payee: a SIAPE is 7 digits, leading zeros kept (contract 1)."""
+    if not (len(text.strip()) == 7 and text.strip().isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a SIAPE: 7 digits, leading zeros included (e.g. 0913452)")
+    return text.strip()
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -42,20 +63,41 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="Materialize every asset but close_package (job build_warehouse) for every month since the "
         "program start, or one month, then print the payments per month and the supervision cycles.",
     )
-    run.add_argument("--month", help="only this reference month's partition (YYYY-MM): its tasks are judged again, "
+    run.add_argument("--month", type=month_text, help="only this reference month's partition (YYYY-MM): its tasks are judged again, "
                      "the other months' verdicts are kept (e.g. after a late export for a closed month)")
     close = commands.add_parser(
         "close",
+        usage=CLOSE_USAGE.removeprefix("usage: "),
         help="materialize close_package for a month: its frozen package and ledger file",
         description="Run the job close_month for the month's partition: the exports' checks, dbt, then "
         "$PGB_REPORTS_DIR/close-YYYY-MM/ and the month's file in $PGB_REPORTS_DIR/ledger/.",
     )
-    close.add_argument("--month", required=True, help="reference month, YYYY-MM")
+    # Not required= in argparse: a missing --month (or `--month` with no value, as `make close` without
+    # MONTH once passed) gets the usage line, not argparse's "expected one argument".
+    close.add_argument("--month", type=month_text, nargs="?", help="reference month, YYYY-MM (required)")
     close.add_argument("--reopen", action="store_true",
                        help="replace the newest close (its package is kept under reopened/); needs --reason")
     close.add_argument("--reason", help="why a closed month is reopened (recorded in manifest.json)")
     close.add_argument("--picture", type=Path, help="also write a PNG overview of the summary to this path")
+    add_explain_parser(commands)
     return parser.parse_args(argv)
+
+
+def add_explain_parser(commands) -> None:
+    explain = commands.add_parser(
+        "explain",
+        usage=EXPLAIN_USAGE.removeprefix("usage: "),
+        help="one task's verdict with its rules and evidence, or a professional's month (reads the warehouse)",
+        description="Read the published warehouse ($PGB_DUCKDB_PATH) read-only, without Dagster: a task's outcome, "
+        "payment, the rules that fired (code, title, legal source, evidence) or why it is held; or, with --payee "
+        "and --month, every task of that professional in the month with its verdict and the totals.",
+    )
+    explain.add_argument("task_id", nargs="?", help="the GET task id of an evaluated task")
+    explain.add_argument("--payee", type=siape_text, help="the professional's SIAPE (7 digits), with --month")
+    explain.add_argument("--month", type=month_text, help="reference month YYYY-MM, with --payee")
+    explain.add_argument("--html", nargs="?", const=HTML_DEFAULT, metavar="PATH",
+                         help="also write the statement as a pt-BR page to PATH (without PATH: "
+                         "$PGB_REPORTS_DIR/extratos/extrato-SIAPE-YYYY-MM.html); with --payee")
 
 
 def brasilia_today() -> date:
@@ -116,20 +158,25 @@ def close_lines(month: Month, metadata: dict) -> list[str]:
 
 
 def close(arguments: argparse.Namespace) -> int:
+    if not arguments.month:
+        print(f"pgb close: --month is missing\n{CLOSE_USAGE}", file=sys.stderr)
+        return EXIT_REFUSED
     try:
         month = refuse_close_early(arguments, settings.reports_dir(), settings.program_start(), brasilia_today())
     except CloseRefused as refusal:
         print(f"pgb close: refused: {refusal}", file=sys.stderr)
         return EXIT_REFUSED
     from orchestration.jobs import CLOSE_MONTH
-    from orchestration.launch import failure_report, materialize
+    from orchestration.launch import CLOSE_MONTH_TAG, failure_report, materialize_with_progress
 
-    run = materialize(CLOSE_MONTH, month.partition_key, month.partition_key, close_config(arguments))
+    run, log_path = materialize_with_progress("close", CLOSE_MONTH, month.partition_key, month.partition_key,
+                                              close_config(arguments), tags={CLOSE_MONTH_TAG: str(month)})
     if run.refusals:  # another close got there first
         print("pgb close: " + "\n".join(run.refusals), file=sys.stderr)
         return EXIT_REFUSED
     if not run.success:
-        print(f"pgb close: failed, nothing was closed:\n{failure_report(run)}", file=sys.stderr)
+        print(f"pgb close: failed, nothing was closed:\n{failure_report(run)}\nFull log: {log_path}",
+              file=sys.stderr)
         return EXIT_FAILED
     print("\n".join(close_lines(month, run.metadata_of("close_package"))))
     return EXIT_OK
@@ -146,20 +193,53 @@ def run(arguments: argparse.Namespace) -> int:
     else:
         first, last = partition_months(program_start, today)
     from orchestration.jobs import BUILD_WAREHOUSE
-    from orchestration.launch import failure_report, materialize
+    from orchestration.launch import failure_report, materialize_with_progress
     from orchestration.summary import warehouse_summary
 
-    outcome = materialize(BUILD_WAREHOUSE, first.partition_key, last.partition_key)
+    outcome, log_path = materialize_with_progress("run", BUILD_WAREHOUSE, first.partition_key, last.partition_key)
     if not outcome.success:
-        print(failure_report(outcome), file=sys.stderr)
+        print(f"{failure_report(outcome)}\nFull log: {log_path}", file=sys.stderr)
         return EXIT_FAILED
     print(warehouse_summary(settings.warehouse_path()))
     return EXIT_OK
 
 
+def explain(arguments: argparse.Namespace) -> int:
+    """`pgb explain`: no Dagster, one short read-only session on the published warehouse."""
+    from payroll.explain import (ExplainError, default_statement_path, read_statement, read_task,
+                                 statement_lines, task_lines, write_statement_html)
+
+    by_task = arguments.task_id is not None
+    by_payee = arguments.payee is not None or arguments.month is not None
+    if by_task == by_payee or (by_payee and not (arguments.payee and arguments.month)) or (
+            by_task and arguments.html):
+        print(f"pgb explain: give a task id, or --payee and --month (--html goes with them)\n{EXPLAIN_USAGE}",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    warehouse = settings.warehouse_path()
+    try:
+        if by_task:
+            print("\n".join(task_lines(read_task(warehouse, arguments.task_id))))
+            return EXIT_OK
+        statement = read_statement(warehouse, arguments.payee, Month.parse(arguments.month))
+    except ExplainError as error:
+        print(f"pgb explain: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print("\n".join(statement_lines(statement)))
+    if arguments.html:
+        path = (default_statement_path(settings.reports_dir(), statement) if arguments.html == HTML_DEFAULT
+                else Path(arguments.html))
+        written = write_statement_html(statement, path, brasilia_today())
+        print(f"HTML: {written}")
+    return EXIT_OK
+
+
+COMMANDS = {"run": run, "close": close, "explain": explain}
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_args(argv)
-    return close(arguments) if arguments.command == "close" else run(arguments)
+    return COMMANDS[arguments.command](arguments)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,16 @@ on the instance in $DAGSTER_HOME, so every run is listed in `dagster dev`.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 import dagster as dg
 
@@ -19,6 +27,16 @@ RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 # Dagster's console at INFO: the step and check lines, not every dbt output event.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+CLOSE_MONTH_TAG = "pgb/close_month"  # on every `pgb close` run: which month it closes, shown by `dagster dev`
+PROGRESS_LOGGER = "pgb_progress"
+LOG_FOLDER = "logs"
+STEP_LABELS = {
+    "raw_exports": "input checks (Great Expectations, every export)",
+    "pgb_dbt": "dbt build",
+    "month_preview": "payment previews",
+    "supervision_report": "supervision report",
+    "close_package": "close package",
+}
 
 
 @dataclass
@@ -44,9 +62,11 @@ def partition_arguments(first_month: str, last_month: str) -> dict:
     return {"tags": {RANGE_START_TAG: first_month, RANGE_END_TAG: last_month}}
 
 
-def run_config_for(op_config: dict[str, dict] | None = None) -> dict:
-    """The console at INFO, plus each asset's config (op name -> config)."""
+def run_config_for(op_config: dict[str, dict] | None = None, progress: bool = False) -> dict:
+    """The console at INFO, plus each asset's config (op name -> config); with the progress logger if asked."""
     config: dict = dict(QUIET_CONSOLE)
+    if progress:
+        config["loggers"] = {**QUIET_CONSOLE["loggers"], PROGRESS_LOGGER: {}}
     if op_config:
         config["ops"] = {op: {"config": values} for op, values in op_config.items()}
     return config
@@ -59,15 +79,28 @@ def execute(
     first_month: str,
     last_month: str,
     op_config: dict[str, dict] | None = None,
+    tags: dict[str, str] | None = None,
+    progress: StepProgress | None = None,
 ) -> RunOutcome:
-    """Execute a job of `defs` for the months [first, last] and collect what failed."""
+    """Execute a job of `defs` for the months [first, last] and collect what failed.
+
+    `tags` are added to the run's; `progress`, when given, hears every step event.
+    """
     job = defs.resolve_job_def(job_name)
+    if progress is not None:
+        progress.steps = [node.name for node in job.graph.nodes_in_topological_order]
+        job = job.with_logger_defs({**job.loggers, PROGRESS_LOGGER: progress.logger_def()})
+    arguments = partition_arguments(first_month, last_month)
+    if tags:
+        arguments["tags"] = {**arguments.get("tags", {}), **tags}
     result = job.execute_in_process(
         instance=instance,
-        **partition_arguments(first_month, last_month),
-        run_config=run_config_for(op_config),
+        **arguments,
+        run_config=run_config_for(op_config, progress=progress is not None),
         raise_on_error=False,
     )
+    if progress is not None:
+        progress.finish()
     return outcome_of(job_name, result)
 
 
@@ -117,6 +150,8 @@ def materialize(
     last_month: str,
     op_config: dict[str, dict] | None = None,
     project_dir: Path = PROJECT_DIR,
+    tags: dict[str, str] | None = None,
+    progress: StepProgress | None = None,
 ) -> RunOutcome:
     """Run a job for the months [first, last] on the instance in $DAGSTER_HOME.
 
@@ -126,8 +161,174 @@ def materialize(
     from orchestration.factory import build_definitions
     from orchestration.instance import prepare_dagster_home
 
-    prepare_dagster_home()
-    parse_manifest(make_dbt_project(project_dir))
-    definitions = build_definitions(project_dir)
+    with progress.setup() if progress else contextlib.nullcontext():
+        prepare_dagster_home()
+        parse_manifest(make_dbt_project(project_dir))
+        definitions = build_definitions(project_dir)
     with dg.DagsterInstance.get() as instance:
-        return execute(definitions, instance, job_name, first_month, last_month, op_config)
+        return execute(definitions, instance, job_name, first_month, last_month, op_config, tags, progress)
+
+
+# ---------------------------------------------------------------- the terminal: one line per step, the rest to a file
+
+
+class StepProgress(logging.Handler):
+    """One terminal line per step of a run, from Dagster's own step events.
+
+        [2/4] dbt build ... ok (41.3 s; 131 assets, 204 checks)
+
+    Attached to the run as an extra Dagster logger (`logger_def`); the full
+    console log goes elsewhere (`quiet_output`).
+    """
+
+    def __init__(self, terminal: TextIO):
+        super().__init__(level=logging.DEBUG)  # step events are logged at DEBUG
+        self.terminal = terminal
+        self.steps: list[str] = []  # the job's steps, in the order they can run
+        self.seen: set[str] = set()
+        self.step_number = 0  # of the step started (or skipped) last
+        self.open_step: str | None = None
+        self.started = 0.0
+        self.assets: dict[str, set[str]] = {}
+        self.partitions: dict[str, set[str]] = {}
+        self.checks: dict[str, int] = {}
+        self.failed_checks: dict[str, int] = {}
+        self.refusing_steps: set[str] = set()  # steps with a failed ERROR check
+
+    def logger_def(self) -> dg.LoggerDefinition:
+        handler = self
+
+        @dg.logger(description="pgb: one terminal line per step")
+        def pgb_progress(_init_context) -> logging.Logger:
+            log = logging.Logger(PROGRESS_LOGGER, level=logging.DEBUG)
+            log.addHandler(handler)
+            return log
+
+        return pgb_progress
+
+    @contextlib.contextmanager
+    def setup(self) -> Iterator[None]:
+        """The line of the work before the run: Dagster home, `dbt parse`, loading the definitions."""
+        started = time.monotonic()
+        self._write("[set-up] Dagster home, dbt parse, definitions ... ")
+        try:
+            yield
+        except BaseException:
+            self._write("FAILED\n")
+            raise
+        self._write(f"ok ({time.monotonic() - started:.1f} s)\n")
+
+    def _write(self, text: str) -> None:
+        self.terminal.write(text)
+        self.terminal.flush()
+
+    def _label(self, step_key: str) -> str:
+        return STEP_LABELS.get(step_key, step_key)
+
+    def _counted(self, step_key: str) -> str:
+        parts = []
+        if self.assets.get(step_key):
+            assets, months = len(self.assets[step_key]), len(self.partitions.get(step_key, ()))
+            parts.append(_count(assets, "asset") + (f" x {_count(months, 'month')}" if months > 1 else ""))
+        if self.checks.get(step_key):
+            failed = self.failed_checks.get(step_key, 0)
+            parts.append(_count(self.checks[step_key], "check") + (f", {failed} failed" if failed else ""))
+        return "; " + ", ".join(parts) if parts else ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = (getattr(record, "dagster_meta", None) or {}).get("dagster_event")
+        if event is None or not event.step_key:
+            return
+        kind, step = event.event_type, event.step_key
+        if kind == dg.DagsterEventType.STEP_START:
+            self.seen.add(step)
+            self.step_number += 1
+            self.open_step, self.started = step, time.monotonic()
+            self._write(f"[{self.step_number}/{len(self.steps) or '?'}] {self._label(step)} ... ")
+        elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            self.assets.setdefault(step, set()).add(event.asset_key.to_user_string())
+            if event.partition:
+                self.partitions.setdefault(step, set()).add(event.partition)
+        elif kind == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            self.checks[step] = self.checks.get(step, 0) + 1
+            if not event.event_specific_data.passed:
+                self.failed_checks[step] = self.failed_checks.get(step, 0) + 1
+                if event.event_specific_data.severity == dg.AssetCheckSeverity.ERROR:
+                    self.refusing_steps.add(step)
+        elif kind in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            # A refused export ends its step successfully (so what follows is skipped, not failed): say FAILED.
+            succeeded = kind == dg.DagsterEventType.STEP_SUCCESS and step not in self.refusing_steps
+            state = "ok" if succeeded else "FAILED"
+            self._write(f"{state} ({time.monotonic() - self.started:.1f} s{self._counted(step)})\n")
+            self.open_step = None
+        elif kind == dg.DagsterEventType.STEP_SKIPPED:
+            self._skipped(step)
+
+    def _skipped(self, step_key: str) -> None:
+        self.seen.add(step_key)
+        self.step_number += 1
+        self._write(f"[{self.step_number}/{len(self.steps) or '?'}] {self._label(step_key)} ... "
+                    "skipped (an earlier step failed)\n")
+
+    def finish(self) -> None:
+        """After the run: a step that never started was skipped (Dagster only logs a message for it)."""
+        if self.open_step is not None:  # the run stopped inside a step
+            self._write("interrupted\n")
+            self.open_step = None
+        for step in self.steps:
+            if step not in self.seen:
+                self._skipped(step)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def run_log_path(command: str, project_dir: Path = PROJECT_DIR) -> Path:
+    """logs/pgb-<command>-<local time>.log: where a run's full console output goes."""
+    return project_dir / LOG_FOLDER / f"pgb-{command}-{datetime.now():%Y%m%d-%H%M%S}.log"
+
+
+@contextlib.contextmanager
+def quiet_output(log_path: Path) -> Iterator[TextIO]:
+    """Send everything written to file descriptors 1 and 2 (Dagster's console logger, dbt, the
+    warnings of any library, child processes) to `log_path`; yield a stream to the real stdout."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved_out, saved_err = os.dup(1), os.dup(2)
+    terminal = os.fdopen(os.dup(saved_out), "w", encoding="utf-8", buffering=1)
+    with log_path.open("ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        # Python-level writers too, in case sys.stdout is not file descriptor 1 (a test's capture, say).
+        logged = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+        try:
+            with contextlib.redirect_stdout(logged), contextlib.redirect_stderr(logged):
+                yield terminal
+        finally:
+            logged.close()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved_out, 1)
+            os.dup2(saved_err, 2)
+            os.close(saved_out)
+            os.close(saved_err)
+            terminal.close()
+
+
+def materialize_with_progress(
+    command: str,
+    job_name: str,
+    first_month: str,
+    last_month: str,
+    op_config: dict[str, dict] | None = None,
+    tags: dict[str, str] | None = None,
+) -> tuple[RunOutcome, Path]:
+    """`materialize`, printing one line per step; the full log goes to logs/pgb-<command>-<time>.log."""
+    log_path = run_log_path(command)
+    print(f"pgb {command}: full log in {log_path}", flush=True)
+    with quiet_output(log_path) as terminal:
+        outcome = materialize(job_name, first_month, last_month, op_config, tags=tags,
+                              progress=StepProgress(terminal))
+    return outcome, log_path

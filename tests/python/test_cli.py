@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.cli import brasilia_today, close_config, month_with_partition, parse_args, partition_months, refuse_close_early
+from orchestration.cli import (CLOSE_USAGE, brasilia_today, close_config, main, month_with_partition, parse_args,
+                               partition_months, refuse_close_early)
 from orchestration.partitions import monthly_partitions
 from payroll.errors import CloseRefused
 from payroll.ledger import Ledger
@@ -28,9 +29,23 @@ def test_run_and_close_arguments():
     close = parse_args(["close", "--month", "2025-07", "--reopen", "--reason", "SIAPE incompleto"])
     assert (close.command, close.month, close.reopen, close.reason) == ("close", "2025-07", True, "SIAPE incompleto")
     with pytest.raises(SystemExit):
-        parse_args(["close"])  # --month is required
-    with pytest.raises(SystemExit):
         parse_args([])
+
+
+@pytest.mark.parametrize("argv", [["close"], ["close", "--month"]])
+def test_close_without_a_month_prints_the_usage_line(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == ["pgb close: --month is missing", CLOSE_USAGE]
+
+
+@pytest.mark.parametrize("command", ["run", "close", "explain"])
+def test_a_month_13_is_refused_by_argparse_with_the_range(command, capsys):
+    with pytest.raises(SystemExit) as exit_status:
+        parse_args([command, "--month", "2025-13"])
+    assert exit_status.value.code == 2
+    assert "'2025-13' is not a month: write YYYY-MM with the month 01 to 12" in capsys.readouterr().err
+    assert parse_args([command, "--month", "2025-12"]).month == "2025-12"
 
 
 def test_close_config_is_the_assets_config(tmp_path):
@@ -82,10 +97,10 @@ def test_a_refused_close_answers_at_once_with_exit_status_2(tmp_path):
     env = {"PGB_REPORTS_DIR": str(tmp_path / "reports"), "DAGSTER_HOME": str(tmp_path / "dagster"),
            "PATH": "/usr/bin:/bin"}
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "orchestration.cli", "close", "--month", "2025-13"],
+    result = subprocess.run([sys.executable, "-m", "orchestration.cli", "close", "--month", "2024-12"],
                             cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     elapsed = time.monotonic() - started
     assert result.returncode == 2, result.stderr
-    assert "refused" in result.stderr and "YYYY-MM" in result.stderr
+    assert "refused" in result.stderr and "2024-12 has no partition" in result.stderr
     assert not (tmp_path / "reports").exists() and not (tmp_path / "dagster").exists()
     print(f"refusal answered in {elapsed:.1f} s")  # a figure, not an assertion

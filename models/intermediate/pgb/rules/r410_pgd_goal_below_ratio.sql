@@ -52,9 +52,11 @@ final as (
 
     select
         task_id,
-        'Servidor ' || any_value(payee_siape) || ' no PGD: '
+        -- The plan is named once (month and pact type): the rule's own text already
+        -- says "PGD, com entrega por atividade", so the evidence only adds the figures.
+        'Servidor ' || any_value(payee_siape) || ', '
         || string_agg(
-            'plano de ' || strftime(reference_month, '%Y-%m') || ' com entrega por ' || pact_type || ', '
+            'plano PGD de ' || strftime(reference_month, '%Y-%m') || ' (' || pact_type || '): '
             || coalesce(
                 {{ evidence_decimal('achieved_points') }} || ' pontos alcançados',
                 '0 pontos alcançados (nenhuma pontuação registrada)'
