@@ -15,11 +15,17 @@ its rows from it.
 
 from __future__ import annotations
 
+import csv
+import os
+import shutil
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
+from typing import TextIO
 
 import duckdb
 
@@ -35,7 +41,7 @@ NO_UNIT = "(sem unidade)"
 HTML_TASK_LIST_LIMIT = 1_000
 # close.xlsx carries the task lists up to this many rows (Excel's own limit is 1,048,576 rows a sheet);
 # above it they are only in the CSVs, and the summary sheet says so.
-XLSX_TASK_LIST_LIMIT = 20_000
+XLSX_TASK_LIST_LIMIT = 5_000
 LEDGER_BATCH_ROWS = 50_000
 EARLIEST_MONTH = Month(1, 1)
 
@@ -158,8 +164,10 @@ class LedgerRow:
 
 DECISIONS_SQL = """
     select
-        $1 as closed_month, $2 as entry, task_id, strftime(reference_month, '%Y-%m') as reference_month, payee_siape,
-        outcome, rules, due_amount::varchar, payable_amount::varchar, payable_amount::varchar
+        '{closed_month}' as closed_month, '{entry}' as entry, task_id,
+        strftime(reference_month, '%Y-%m') as reference_month, payee_siape, outcome, nullif(rules, '') as rules,
+        due_amount::varchar as due_amount, payable_amount::varchar as paid_amount,
+        payable_amount::varchar as delta_amount
     from month_tasks
     order by task_id
 """
@@ -177,16 +185,37 @@ class LedgerEntries:
     def __len__(self) -> int:
         return self.month_db.execute("select count(*) from month_tasks").fetchone()[0] + len(self.adjustments)
 
+    def _decisions_sql(self) -> str:
+        return DECISIONS_SQL.format(closed_month=self.month, entry=DECISION)
+
     def __iter__(self) -> Iterator[LedgerRow | LedgerEntry]:
         cursor = self.month_db.cursor()
         try:
-            cursor.execute(DECISIONS_SQL, [str(self.month), DECISION])
+            cursor.execute(self._decisions_sql())
             while batch := cursor.fetchmany(LEDGER_BATCH_ROWS):
                 for row in batch:
-                    yield LedgerRow(dict(zip(LEDGER_COLUMNS, row, strict=True)))
+                    yield LedgerRow(dict(zip(LEDGER_COLUMNS, ("" if v is None else v for v in row), strict=True)))
         finally:
             cursor.close()
         yield from self.adjustments
+
+    def write_csv_rows(self, handle: TextIO) -> None:
+        """The rows as csv.DictWriter writes them (no header, LF, quoted only when needed), by DuckDB's COPY."""
+        descriptor, name = tempfile.mkstemp(prefix=".ledger-", suffix=".csv", dir=Path(handle.name).parent)
+        os.close(descriptor)
+        scratch = Path(name)
+        try:
+            self.month_db.execute(
+                f"copy ({self._decisions_sql()}) to '{str(scratch).replace(chr(39), chr(39) * 2)}' "
+                "(format csv, header false, delimiter ',', quote '\"', new_line '\\n')"
+            )
+            handle.flush()
+            with scratch.open("rb") as decisions:
+                shutil.copyfileobj(decisions, handle.buffer, length=1 << 20)
+        finally:
+            scratch.unlink(missing_ok=True)
+        writer = csv.DictWriter(handle, fieldnames=LEDGER_COLUMNS, lineterminator="\n")
+        writer.writerows(entry.as_row() for entry in self.adjustments)
 
 
 @dataclass(frozen=True)

@@ -211,3 +211,19 @@ def test_a_month_whose_partition_is_not_built_is_named_without_an_amount(tmp_pat
     warehouse = small_warehouse(tmp_path / "w.duckdb", tasks, {})
     with pytest.raises(CloseRefused, match=r"close 2025-05 first: it has 1 evaluated tasks \(amount not built yet\)"):
         check_earlier_months_closed(JUNE, Ledger(tmp_path / "ledger"), warehouse, tmp_path)
+
+
+def test_the_ledger_file_written_through_duckdb_is_the_one_csv_would_write(tmp_path):
+    """Ledger.write_close takes the COPY path for a close's rows; the bytes equal the row-by-row csv path."""
+    tasks = [task("T01", outcome=REJECTED, rules="R404,R421", amount="0"), task("T02", concluded="2025-07-02 20:00:00"),
+             task("T03", payee="0100002", concluded="2025-07-03 20:00:00", payable="10.00"),
+             task("T04", payee="0100002", concluded="2025-07-04 20:00:00", outcome=HELD, amount="0",
+                  held_reason="sem Sisref"),
+             task("T05", concluded="2025-07-05 20:00:00", outcome=REJECTED, rules="R404,R421", amount="0")]
+    standing = {"T01": decided("T01")}
+    package = build_package(JULY, snapshot(tasks, JULY), standing, [], JUNE)
+    fast = Ledger(tmp_path / "fast").write_close(JULY, package.ledger_entries)
+    slow = Ledger(tmp_path / "slow").write_close(JULY, list(package.ledger_entries))
+    assert fast.read_bytes() == slow.read_bytes()
+    assert [entry.task_id for entry in Ledger(tmp_path / "fast").entries()] == ["T02", "T03", "T04", "T05", "T01"]
+    assert not list((tmp_path / "fast").glob(".ledger-*"))  # the scratch file is gone
