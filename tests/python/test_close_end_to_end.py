@@ -325,6 +325,7 @@ def test_a_changed_export_after_the_checks_stops_the_close(closes, tmp_path, mon
     """The SHA-256 the blocking check recorded must still be the file's: otherwise nothing is written."""
     in_process_env(closes, monkeypatch)
     reports = tmp_path / "reports"
+    shutil.copytree(closes.reports / "ledger", reports / "ledger")  # May to July closed: August is next
     checked = {"raw_tasks": "0" * 64}
     with pytest.raises(CloseFailed, match="raw_tasks"):
         close_month(Month(2025, 8), reports_dir=reports, project_dir=REPO_ROOT, warehouse=closes.warehouse,
