@@ -10,7 +10,6 @@ A refused close writes nothing at all.
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ from payroll.inputs import changed_inputs, fingerprint_inputs
 from payroll.ledger import Ledger
 from payroll.months import Month
 from payroll.money import reais, whole_number
-from payroll.package import ClosePackage, Signature, build_package
+from payroll.package import ClosePackage, Signature, build_package, operator_name
 from payroll.warehouse import months_with_tasks_before, read_snapshot
 from payroll.writers.charts import overview_png
 from payroll.writers.csv_files import write_csv_files
@@ -155,7 +154,7 @@ def close_month(
             standing=ledger.standing(excluding),
             earlier_entries=ledger.entries(excluding),
             ledger_start=earlier_closes[0] if earlier_closes else month,
-            signature=Signature(prepared_by or getpass.getuser(), closed_at, run_id),
+            signature=Signature(prepared_by or operator_name(), closed_at, run_id),
         )
         staging = _write_package_files(package, reports_dir)
         kept, reopened = (_set_aside(month, ledger, reports_dir, reason) if reopen else (None, None))

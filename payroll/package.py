@@ -16,6 +16,7 @@ its rows from it.
 from __future__ import annotations
 
 import csv
+import getpass
 import os
 import shutil
 import tempfile
@@ -44,6 +45,14 @@ HTML_TASK_LIST_LIMIT = 1_000
 XLSX_TASK_LIST_LIMIT = 5_000
 LEDGER_BATCH_ROWS = 50_000
 EARLIEST_MONTH = Month(1, 1)
+
+
+def operator_name() -> str:
+    """The OS user running the close, the default "prepared by" (a container may have no user name)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "(usuário do sistema desconhecido)"
 
 
 @dataclass(frozen=True)
