@@ -69,6 +69,7 @@ def draw_rejections_by_rule(axes, package: ClosePackage, wrap: bool = True) -> N
     axes.set_yticks(list(positions), labels, fontsize=8)
     axes.invert_yaxis()
     axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}".replace(",", ".")))
     for position, count in zip(positions, counts, strict=True):
         axes.text(count, position, f" {count:,}".replace(",", "."), va="center", fontsize=9)
     _clean(axes)
@@ -76,7 +77,7 @@ def draw_rejections_by_rule(axes, package: ClosePackage, wrap: bool = True) -> N
 
 def draw_amount_by_unit(axes, package: ClosePackage) -> None:
     rows = sorted(package.amount_by_unit, key=lambda row: (-abs(row.net_amount), row.unit_code))[:CHART_UNITS]
-    shown = "" if len(package.amount_by_unit) <= CHART_UNITS else f" – as {CHART_UNITS} maiores de {len(package.amount_by_unit)}"
+    shown = "" if len(package.amount_by_unit) <= CHART_UNITS else f" – as {CHART_UNITS} maiores de {len(package.amount_by_unit):,}".replace(",", ".")
     axes.set_title(f"Valor líquido por unidade (R$){shown}", loc="left", fontsize=12, fontweight="bold")
     if not rows:
         _no_data(axes, "nada a pagar neste mês")
