@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from payroll.close import LEDGER_FOLDER, check_can_close, check_can_reopen
+from payroll.close import LEDGER_FOLDER, check_can_close, check_can_reopen, check_earlier_months_closed
 from payroll.errors import CloseRefused
 from payroll.ledger import Ledger
 from payroll.money import brl
@@ -79,6 +79,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                        help="replace the newest close (its package is kept under reopened/); needs --reason")
     close.add_argument("--reason", help="why a closed month is reopened (recorded in manifest.json)")
     close.add_argument("--picture", type=Path, help="also write a PNG overview of the summary to this path")
+    close.add_argument("--prepared-by", help="who prepares the close, named in summary.html's signature block "
+                       "(default: the OS user)")
     add_explain_parser(commands)
     return parser.parse_args(argv)
 
@@ -126,7 +128,10 @@ def refuse_close_early(arguments: argparse.Namespace, reports_dir: Path, program
     """Every refusal a close can get without building anything; returns the month when none applies."""
     month = month_with_partition(arguments.month, program_start, today)
     check_can_reopen(arguments.reopen, arguments.reason)
-    check_can_close(month, Ledger(reports_dir / LEDGER_FOLDER), reports_dir, arguments.reopen)
+    ledger = Ledger(reports_dir / LEDGER_FOLDER)
+    check_can_close(month, ledger, reports_dir, arguments.reopen)
+    if not arguments.reopen:  # from the published warehouse, if any; the close checks again after its build
+        check_earlier_months_closed(month, ledger, settings.warehouse_path(), settings.PROJECT_DIR)
     return month
 
 
@@ -136,6 +141,7 @@ def close_config(arguments: argparse.Namespace) -> dict[str, dict]:
         "reopen": bool(arguments.reopen),
         "reason": (arguments.reason or "").strip(),
         "picture": str(arguments.picture.resolve()) if arguments.picture else "",
+        "prepared_by": (getattr(arguments, "prepared_by", None) or "").strip(),
     }}
 
 

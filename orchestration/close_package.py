@@ -49,6 +49,7 @@ class ClosePackageConfig(dg.Config):
     reopen: bool = False  # replace the newest close; its package is kept under reopened/
     reason: str = ""  # why a closed month is reopened (recorded in manifest.json)
     picture: str = ""  # also write a PNG overview of the summary to this path
+    prepared_by: str = ""  # who prepares the close (summary.html's signature block); default: the OS user
 
 
 def checked_export_sha256(instance: dg.DagsterInstance) -> dict[str, str | None]:
@@ -94,6 +95,7 @@ def close_metadata(result: CloseResult) -> dict[str, object]:
         "totals": dg.MetadataValue.json(totals),
         **{name: value for name, value in totals.items() if isinstance(value, int)},
         "net_amount": str(totals["net_amount"]),
+        "dagster_run_id": result.package.signature.run_id if result.package.signature else None,
     }
     if result.kept_package is not None:
         metadata["previous_package"] = dg.MetadataValue.path(str(result.kept_package))
@@ -129,6 +131,8 @@ def build_close_package(
                 reopen=config.reopen,
                 reason=config.reason or None,
                 picture=Path(config.picture) if config.picture else None,
+                run_id=context.run_id,
+                prepared_by=config.prepared_by.strip() or None,
             )
         except CloseRefused as refusal:
             raise dg.Failure(description=f"refused: {refusal}", metadata={REFUSED: True}) from None

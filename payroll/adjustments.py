@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from payroll.ledger import LedgerEntry
 from payroll.model import APPROVED, HELD, NOT_EVALUATED, NOT_IN_CLOSE, REJECTED, TaskPayment, WarehouseSnapshot
-from payroll.money import ZERO, brl, money
+from payroll.money import ZERO, money, reais
 from payroll.months import Month
 
 # Named in the explanation of a re-priced task, so the officer knows which parameter changed.
@@ -129,10 +129,10 @@ def _approved_reasons(previous: LedgerEntry | None, current: TaskPayment, new_am
     if previous is not None and previous.due_amount != current.due_amount and previous.outcome == APPROVED:
         parts.append(
             f"Valor em vigor na conclusão ({current.concluded_at:%d/%m/%Y}, {VALUE_PER_TASK}): "
-            f"{brl(current.due_amount)} (antes {brl(previous.due_amount)})."
+            f"{reais(current.due_amount)} (antes {reais(previous.due_amount)})."
         )
     if new_amount < current.due_amount:
-        parts.append(f"Teto por profissional: paga {brl(new_amount)} de {brl(current.due_amount)}.")
+        parts.append(f"Teto por profissional: paga {reais(new_amount)} de {reais(current.due_amount)}.")
     elif previous is not None and previous.paid_amount < previous.due_amount:
-        parts.append(f"Teto por profissional: a tarefa agora cabe no teto ({brl(new_amount)}).")
+        parts.append(f"Teto por profissional: a tarefa agora cabe no teto ({reais(new_amount)}).")
     return parts or ["Tarefa aprovada."]

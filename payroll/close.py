@@ -23,8 +23,9 @@ from payroll.errors import CloseFailed, CloseRefused
 from payroll.inputs import changed_inputs, fingerprint_inputs
 from payroll.ledger import Ledger
 from payroll.months import Month
-from payroll.package import ClosePackage, build_package
-from payroll.warehouse import read_snapshot
+from payroll.money import reais, whole_number
+from payroll.package import ClosePackage, Signature, build_package, operator_name
+from payroll.warehouse import months_with_tasks_before, read_snapshot
 from payroll.writers.charts import overview_png
 from payroll.writers.csv_files import write_csv_files
 from payroll.writers.html import write_summary
@@ -80,6 +81,27 @@ def check_can_close(month: Month, ledger: Ledger, reports_dir: Path, reopen: boo
         raise CloseRefused(f"close {closed[-1].next()} first: months are closed in order, and {closed[-1]} is the last closed.")
 
 
+def check_earlier_months_closed(month: Month, ledger: Ledger, warehouse: Path, project_dir: Path) -> None:
+    """Nothing is skipped: refuse while a month before `month` that has evaluated tasks is not closed.
+
+    Months before the program start, or with no evaluated task, need no
+    close. Once the ledger has begun, check_can_close keeps the months in
+    order; this guards the first close (in the demo, May 2025 comes first).
+    A month before the ledger's first close that gets tasks later (a late
+    export) is not refused here: its tasks reach the next close as adjustments.
+    """
+    closed = ledger.closed_months()
+    if closed:
+        return
+    for earlier in months_with_tasks_before(warehouse, project_dir, month):
+        amount = reais(earlier.amount) if earlier.amount is not None else "amount not built yet"
+        raise CloseRefused(
+            f"close {earlier.month} first: it has {whole_number(earlier.evaluated_tasks)} evaluated tasks "
+            f"({amount}) and is not closed; every month since the program start that has evaluated tasks is "
+            "closed, in order, before a later one."
+        )
+
+
 def check_can_reopen(reopen: bool, reason: str | None) -> None:
     if reopen and not (reason or "").strip():
         raise CloseRefused("--reopen replaces a closed month: say why with --reason '...' (kept in the manifest).")
@@ -96,6 +118,8 @@ def close_month(
     reason: str | None = None,
     picture: Path | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(BRASILIA),
+    run_id: str | None = None,
+    prepared_by: str | None = None,
 ) -> CloseResult:
     """Write the frozen package of `month` from the published `warehouse` and record it in the ledger.
 
@@ -103,12 +127,15 @@ def close_month(
     and loaded it (name -> sha256, None = missing); a file that differs now would make the package
     disagree with its manifest, so the close stops. None when the caller
     vouches for the warehouse (a test, a reproduction).
+    run_id: the Dagster run closing the month; prepared_by: who (default: the OS user).
     """
     ledger = Ledger(reports_dir / LEDGER_FOLDER)
     check_can_reopen(reopen, reason)
     check_can_close(month, ledger, reports_dir, reopen)
     with ledger.locked():
         check_can_close(month, ledger, reports_dir, reopen)  # another close may have finished meanwhile
+        if not reopen:
+            check_earlier_months_closed(month, ledger, warehouse, project_dir)
         inputs = fingerprint_inputs(project_dir)
         if checked_inputs is not None and (changed := changed_inputs(checked_inputs, inputs)):
             raise CloseFailed(
@@ -120,12 +147,14 @@ def close_month(
             raise CloseFailed("an input file changed while the close read the warehouse: run the close again on stable files.")
         excluding = month if reopen else None
         earlier_closes = [closed for closed in ledger.closed_months() if closed != excluding]
+        closed_at = now()
         package = build_package(
             month,
             snapshot,
             standing=ledger.standing(excluding),
             earlier_entries=ledger.entries(excluding),
             ledger_start=earlier_closes[0] if earlier_closes else month,
+            signature=Signature(prepared_by or operator_name(), closed_at, run_id),
         )
         staging = _write_package_files(package, reports_dir)
         kept, reopened = (_set_aside(month, ledger, reports_dir, reason) if reopen else (None, None))
@@ -133,7 +162,7 @@ def close_month(
         exports_dir = settings.exports_dir(project_dir)
         document = manifest_document(
             package,
-            closed_at=now().isoformat(timespec="seconds"),
+            closed_at=closed_at.isoformat(timespec="seconds"),
             git=git_state(project_dir),
             inputs=inputs,
             exports_dir=str(exports_dir) if exports_dir else None,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+
+import duckdb
 
 from payroll.months import Month
 
@@ -79,14 +81,22 @@ class ParameterRow:
 
 @dataclass(frozen=True)
 class WarehouseSnapshot:
-    """Everything a close reads from one published warehouse, read at once."""
+    """Everything a close reads from one published warehouse, read at once.
 
-    tasks: tuple[TaskPayment, ...]  # every evaluated task, every month
+    The month's own tasks (a national month: 1.2 million) never become Python
+    objects: they are copied into `month_db`, an in-memory DuckDB database
+    (tables month_tasks, month_violations; see payroll.warehouse), from which
+    the writers COPY the task-level CSVs and the ledger streams its rows.
+    """
+
+    tasks: tuple[TaskPayment, ...]  # the evaluated tasks of the months before the one closed (adjustments)
     month_payments: tuple[PayeeMonthPayment, ...]  # fct_payee_month_payments of the month closed
-    violations_by_task: dict[str, tuple[Violation, ...]]  # in rule-code order
+    violations_by_task: dict[str, tuple[Violation, ...]]  # of `tasks`, in rule-code order
     professionals: dict[str, Professional]
     parameters: tuple[ParameterRow, ...]
     rule_titles: dict[str, str]
+    month_db: duckdb.DuckDBPyConnection | None = None
+    unit_names: dict[str, str] = field(default_factory=dict)  # APS code -> name (raw_aps)
 
     def violations_of(self, task_id: str) -> tuple[Violation, ...]:
         return self.violations_by_task.get(task_id, ())

@@ -1,25 +1,67 @@
-"""The content of one close, assembled in memory before anything is written.
+"""The content of one close, assembled before anything is written.
 
 Amounts come from the warehouse as they are: payments from
 fct_payee_month_payments, each task's due and payable amount from
 fct_task_payments. Python adds only the adjustments (ledger standing vs the
 payable amount now) and their per-payee sums.
+
+A national month has about 1.2 million evaluated tasks: they stay in the
+snapshot's in-memory DuckDB database (`month_db`). The package holds what a
+person reads (payments per professional, per rule, per unit, adjustments)
+and, for the task lists, at most XLSX_TASK_LIST_LIMIT rows; the writers
+COPY the complete task-level CSVs from the database, and the ledger streams
+its rows from it.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from dataclasses import dataclass
+import csv
+import getpass
+import os
+import shutil
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
+from typing import TextIO
+
+import duckdb
 
 from payroll.adjustments import Adjustment, find_adjustments
-from payroll.ledger import ADJUSTMENT, DECISION, LedgerEntry
-from payroll.model import HELD, REJECTED, ParameterRow, PayeeMonthPayment, WarehouseSnapshot
+from payroll.ledger import ADJUSTMENT, DECISION, COLUMNS as LEDGER_COLUMNS, LedgerEntry
+from payroll.model import ParameterRow, PayeeMonthPayment, WarehouseSnapshot
 from payroll.money import ZERO, money, total
 from payroll.months import Month
 
 NO_UNIT = "(sem unidade)"
+# summary.html lists the rejected and held tasks up to this many rows; above it (a national month has tens of
+# thousands of rejections) the page shows the summaries per rule and per unit and links to the CSVs.
+HTML_TASK_LIST_LIMIT = 1_000
+# close.xlsx carries the task lists up to this many rows (Excel's own limit is 1,048,576 rows a sheet);
+# above it they are only in the CSVs, and the summary sheet says so.
+XLSX_TASK_LIST_LIMIT = 5_000
+LEDGER_BATCH_ROWS = 50_000
+EARLIEST_MONTH = Month(1, 1)
+
+
+def operator_name() -> str:
+    """The OS user running the close, the default "prepared by" (a container may have no user name)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "(usuário do sistema desconhecido)"
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Who prepared the close and when (the HTML's signature block; the manifest)."""
+
+    prepared_by: str
+    prepared_at: datetime
+    run_id: str | None = None  # the Dagster run that closed the month
 
 
 @dataclass(frozen=True)
@@ -29,6 +71,7 @@ class PaymentRow:
     payee_siape: str
     name: str
     unit_code: str
+    unit_name: str
     approved_tasks: int
     rejected_tasks: int
     held_tasks: int
@@ -58,6 +101,46 @@ class HeldRow:
 
 
 @dataclass(frozen=True)
+class TaskList:
+    """A task list of the month: every row when there are at most XLSX_TASK_LIST_LIMIT, else none (CSV only)."""
+
+    csv_name: str
+    count: int  # rows in the CSV
+    tasks: int  # distinct tasks
+    rows: list = field(default_factory=list)
+
+    @property
+    def in_package(self) -> bool:
+        return len(self.rows) == self.count
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    rule_code: str
+    rule_title: str
+    tasks: int
+
+
+@dataclass(frozen=True)
+class UnitAmount:
+    """The month per unit (APS): sums of the payments rows of its professionals."""
+
+    unit_code: str
+    unit_name: str
+    payees: int
+    approved_tasks: int
+    rejected_tasks: int
+    held_tasks: int
+    amount: Decimal
+    adjustments: Decimal
+    net_amount: Decimal
+
+    @property
+    def label(self) -> str:
+        return f"{self.unit_code} {self.unit_name}".strip()
+
+
+@dataclass(frozen=True)
 class HistoryRow:
     """One close in the comparison: what it paid for its month, and in adjustments."""
 
@@ -70,20 +153,103 @@ class HistoryRow:
         return money(self.amount + self.adjustments)
 
 
+class LedgerRow:
+    """A decision row of the ledger, as text: what Ledger.write_close asks of an entry (as_row)."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: dict[str, str]):
+        self._row = row
+
+    def as_row(self) -> dict[str, str]:
+        return self._row
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return self._row[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+DECISIONS_SQL = """
+    select
+        '{closed_month}' as closed_month, '{entry}' as entry, task_id,
+        strftime(reference_month, '%Y-%m') as reference_month, payee_siape, outcome, nullif(rules, '') as rules,
+        due_amount::varchar as due_amount, payable_amount::varchar as paid_amount,
+        payable_amount::varchar as delta_amount
+    from month_tasks
+    order by task_id
+"""
+
+
+@dataclass(frozen=True)
+class LedgerEntries:
+    """The close's ledger rows: the month's decisions streamed from month_db (1.2 million for a national month,
+    never held in memory at once), then the adjustments' new standing."""
+
+    month_db: duckdb.DuckDBPyConnection
+    month: Month
+    adjustments: tuple[LedgerEntry, ...]
+
+    def __len__(self) -> int:
+        return self.month_db.execute("select count(*) from month_tasks").fetchone()[0] + len(self.adjustments)
+
+    def _decisions_sql(self) -> str:
+        return DECISIONS_SQL.format(closed_month=self.month, entry=DECISION)
+
+    def __iter__(self) -> Iterator[LedgerRow | LedgerEntry]:
+        cursor = self.month_db.cursor()
+        try:
+            cursor.execute(self._decisions_sql())
+            while batch := cursor.fetchmany(LEDGER_BATCH_ROWS):
+                for row in batch:
+                    yield LedgerRow(dict(zip(LEDGER_COLUMNS, ("" if v is None else v for v in row), strict=True)))
+        finally:
+            cursor.close()
+        yield from self.adjustments
+
+    def write_csv_rows(self, handle: TextIO) -> None:
+        """The rows as csv.DictWriter writes them (no header, LF, quoted only when needed), by DuckDB's COPY."""
+        descriptor, name = tempfile.mkstemp(prefix=".ledger-", suffix=".csv", dir=Path(handle.name).parent)
+        os.close(descriptor)
+        scratch = Path(name)
+        try:
+            self.month_db.execute(
+                f"copy ({self._decisions_sql()}) to '{str(scratch).replace(chr(39), chr(39) * 2)}' "
+                "(format csv, header false, delimiter ',', quote '\"', new_line '\\n')"
+            )
+            handle.flush()
+            with scratch.open("rb") as decisions:
+                shutil.copyfileobj(decisions, handle.buffer, length=1 << 20)
+        finally:
+            scratch.unlink(missing_ok=True)
+        writer = csv.DictWriter(handle, fieldnames=LEDGER_COLUMNS, lineterminator="\n")
+        writer.writerows(entry.as_row() for entry in self.adjustments)
+
+
 @dataclass(frozen=True)
 class ClosePackage:
     month: Month
     ledger_start: Month
     payments: list[PaymentRow]
-    rejections: list[RejectionRow]
-    held: list[HeldRow]
+    rejections: TaskList  # of RejectionRow: one row per rejected task and rule that fired
+    held: TaskList  # of HeldRow
     adjustments: list[Adjustment]
-    ledger_entries: list[LedgerEntry]
+    ledger_entries: LedgerEntries | list
     totals: dict[str, object]
-    rejections_by_rule: list[tuple[str, str, int]]  # (code, Portuguese title, tasks)
-    amount_by_unit: list[tuple[str, Decimal, Decimal, Decimal]]  # (unit, amount, adjustments, net)
+    rejections_by_rule: list[RuleCount]
+    amount_by_unit: list[UnitAmount]
     history: list[HistoryRow]  # earlier closes, then this one
     parameters: list[ParameterRow]
+    month_db: duckdb.DuckDBPyConnection | None = None  # month_tasks, month_violations (payroll.warehouse)
+    signature: Signature | None = None
+    unit_names: dict[str, str] = field(default_factory=dict)
+
+    def unit_label(self, code: str | None) -> str:
+        """'23001010 APS Centro' (the code alone when raw_aps does not name it)."""
+        if not code:
+            return NO_UNIT
+        return f"{code} {self.unit_names.get(code, '')}".strip()
 
 
 def build_package(
@@ -92,14 +258,20 @@ def build_package(
     standing: dict[str, LedgerEntry],
     earlier_entries: list[LedgerEntry],
     ledger_start: Month,
+    signature: Signature | None = None,
 ) -> ClosePackage:
     """The month's tasks and the adjustments of earlier ones, from one warehouse snapshot.
 
-    Tasks before the ledger's first close were paid outside it and are left
-    alone; tasks of later months wait for their own close.
+    Tasks of later months wait for their own close.
     """
-    month_tasks = [task for task in snapshot.tasks if task.reference_month == month and task.task_id not in standing]
-    adjustments = find_adjustments(month, ledger_start, standing, snapshot)
+    database = snapshot.month_db
+    already_decided = [entry.task_id for entry in standing.values() if entry.reference_month == str(month)]
+    if already_decided:  # only a hand-edited ledger gets here: such a task stays with its decision
+        database.execute("delete from month_tasks where list_contains($1, task_id)", [already_decided])
+        database.execute("delete from month_violations where list_contains($1, task_id)", [already_decided])
+    # Nothing is skipped: a late task of any earlier month (evaluated tasks start at the program start) that no
+    # close has decided is carried here, even one before the ledger's first close.
+    adjustments = find_adjustments(month, EARLIEST_MONTH, standing, snapshot)
     payments = payment_rows(snapshot, adjustments)
     history = close_history(earlier_entries) + [
         HistoryRow(str(month), total(p.amount for p in payments), total(p.adjustments for p in payments))
@@ -108,15 +280,18 @@ def build_package(
         month=month,
         ledger_start=ledger_start,
         payments=payments,
-        rejections=rejection_rows(month_tasks, snapshot),
-        held=[HeldRow(t.task_id, t.payee_siape, t.concluded_at, t.held_reason or "") for t in month_tasks if t.outcome == HELD],
+        rejections=rejection_list(database),
+        held=held_list(database),
         adjustments=adjustments,
-        ledger_entries=ledger_entries(month, month_tasks, adjustments, snapshot),
+        ledger_entries=LedgerEntries(database, month, tuple(adjustment_entries(month, adjustments, snapshot))),
         totals=close_totals(snapshot.month_payments, payments, adjustments),
-        rejections_by_rule=rejections_by_rule(month_tasks, snapshot),
-        amount_by_unit=amount_by_unit(payments),
+        rejections_by_rule=rejections_by_rule(database, snapshot.rule_titles),
+        amount_by_unit=amount_by_unit(payments, snapshot.unit_names),
         history=history,
         parameters=parameters_used(snapshot.parameters, month),
+        month_db=database,
+        signature=signature,
+        unit_names=snapshot.unit_names,
     )
 
 
@@ -142,6 +317,7 @@ def payment_rows(snapshot: WarehouseSnapshot, adjustments: list[Adjustment]) -> 
                 payee_siape=payee,
                 name=name or "",
                 unit_code=unit or "",
+                unit_name=snapshot.unit_names.get(unit or "", ""),
                 approved_tasks=month_row.approved_tasks if month_row else 0,
                 rejected_tasks=month_row.rejected_tasks if month_row else 0,
                 held_tasks=month_row.held_tasks if month_row else 0,
@@ -154,26 +330,42 @@ def payment_rows(snapshot: WarehouseSnapshot, adjustments: list[Adjustment]) -> 
     return rows
 
 
-def rejection_rows(month_tasks, snapshot) -> list[RejectionRow]:
+REJECTIONS_SQL = """
+    select tasks.task_id, tasks.payee_siape, tasks.concluded_at, tasks.rules, violations.rule_code,
+           violations.rule_title, violations.evidence
+    from month_tasks as tasks
+    inner join month_violations as violations on tasks.task_id = violations.task_id
+    where tasks.outcome = 'rejected'
+    order by tasks.task_id, violations.rule_code
+"""
+HELD_SQL = """
+    select task_id, payee_siape, concluded_at, coalesce(held_reason, '') as reason
+    from month_tasks
+    where outcome = 'held'
+    order by task_id
+"""
+
+
+def _task_list(database, csv_name: str, sql: str, row_class) -> TaskList:
+    count, tasks = database.execute(f"select count(*), count(distinct task_id) from ({sql})").fetchone()
     rows = []
-    for task in sorted(month_tasks, key=lambda t: t.task_id):
-        if task.outcome == REJECTED:
-            rows += [
-                RejectionRow(task.task_id, task.payee_siape, task.concluded_at, task.rules,
-                             violation.rule_code, violation.rule_title, violation.evidence)
-                for violation in snapshot.violations_of(task.task_id)
-            ]
-    return rows
+    if count <= XLSX_TASK_LIST_LIMIT:
+        rows = [row_class(*row) for row in database.execute(sql).fetchall()]
+    return TaskList(csv_name, count, tasks, rows)
 
 
-def ledger_entries(month, month_tasks, adjustments, snapshot) -> list[LedgerEntry]:
-    """The month's decisions, then the adjustments' new standing, each task once."""
-    entries = [
-        LedgerEntry(str(month), DECISION, t.task_id, str(t.reference_month), t.payee_siape, t.outcome, t.rules,
-                    t.due_amount, t.payable_amount, t.payable_amount)
-        for t in sorted(month_tasks, key=lambda t: t.task_id)
-    ]
+def rejection_list(database) -> TaskList:
+    return _task_list(database, "rejections.csv", REJECTIONS_SQL, RejectionRow)
+
+
+def held_list(database) -> TaskList:
+    return _task_list(database, "held.csv", HELD_SQL, HeldRow)
+
+
+def adjustment_entries(month: Month, adjustments: list[Adjustment], snapshot: WarehouseSnapshot) -> list[LedgerEntry]:
+    """The adjustments' new standing, each task once (after the month's decisions in the ledger)."""
     current_by_task = {task.task_id: task for task in snapshot.tasks}
+    entries = []
     for adjustment in adjustments:
         current = current_by_task.get(adjustment.task_id)
         entries.append(
@@ -205,22 +397,38 @@ def close_totals(month_payments: tuple[PayeeMonthPayment, ...], payments, adjust
     }
 
 
-def rejections_by_rule(month_tasks, snapshot) -> list[tuple[str, str, int]]:
-    counts: Counter[str] = Counter()
-    titles: dict[str, str] = {}
-    for task in month_tasks:
-        for violation in snapshot.violations_of(task.task_id):
-            counts[violation.rule_code] += 1
-            titles[violation.rule_code] = violation.rule_title or snapshot.rule_titles.get(violation.rule_code, "")
-    return sorted(((code, titles[code], n) for code, n in counts.items()), key=lambda row: (-row[2], row[0]))
+RULE_COUNTS_SQL = """
+    select violations.rule_code, max(violations.rule_title), count(distinct violations.task_id) as tasks
+    from month_violations as violations
+    inner join month_tasks as tasks on violations.task_id = tasks.task_id
+    where tasks.outcome = 'rejected'
+    group by violations.rule_code
+    order by tasks desc, violations.rule_code
+"""
 
 
-def amount_by_unit(payments: list[PaymentRow]) -> list[tuple[str, Decimal, Decimal, Decimal]]:
+def rejections_by_rule(database, rule_titles: dict[str, str]) -> list[RuleCount]:
+    """Rejected tasks per rule that fired (a task rejected by two rules counts under both)."""
+    return [RuleCount(code, title or rule_titles.get(code, ""), tasks)
+            for code, title, tasks in database.execute(RULE_COUNTS_SQL).fetchall()]
+
+
+def amount_by_unit(payments: list[PaymentRow], unit_names: dict[str, str]) -> list[UnitAmount]:
     by_unit: dict[str, list[PaymentRow]] = defaultdict(list)
     for payment in payments:
-        by_unit[payment.unit_code or NO_UNIT].append(payment)
+        by_unit[payment.unit_code].append(payment)
     return [
-        (unit, total(p.amount for p in rows), total(p.adjustments for p in rows), total(p.net_amount for p in rows))
+        UnitAmount(
+            unit_code=unit or NO_UNIT,
+            unit_name=unit_names.get(unit, "") if unit else "",
+            payees=len(rows),
+            approved_tasks=sum(p.approved_tasks for p in rows),
+            rejected_tasks=sum(p.rejected_tasks for p in rows),
+            held_tasks=sum(p.held_tasks for p in rows),
+            amount=total(p.amount for p in rows),
+            adjustments=total(p.adjustments for p in rows),
+            net_amount=total(p.net_amount for p in rows),
+        )
         for unit, rows in sorted(by_unit.items())
     ]
 

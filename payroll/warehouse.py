@@ -25,19 +25,60 @@ from payroll.errors import CloseFailed
 from payroll.model import ParameterRow, PayeeMonthPayment, Professional, TaskPayment, Violation, WarehouseSnapshot
 from payroll.money import money
 from payroll.months import Month
+from pgb_shared import settings
+from pgb_shared.exports import export_path
 
 TASK_PAYMENTS = "fct_task_payments"
 PAYEE_MONTH_PAYMENTS = "fct_payee_month_payments"
 REQUIRED_TABLES = ("fct_task_evaluations", "fct_task_rule_violations", TASK_PAYMENTS, PAYEE_MONTH_PAYMENTS)
 
-TASKS_SQL = f"""
+# The tasks of the months before the one closed: what the adjustments compare with the ledger.
+EARLIER_TASKS_SQL = f"""
     select
         payments.task_id, payments.payee_siape, payments.reference_month, payments.concluded_at,
         payments.outcome, evaluations.rejection_rules, evaluations.held_reason,
         payments.due_amount::varchar, payments.payable_amount::varchar
     from {TASK_PAYMENTS} as payments
     inner join fct_task_evaluations as evaluations on payments.task_id = evaluations.task_id
+    where payments.reference_month < $1::date
     order by payments.task_id
+"""
+EARLIER_VIOLATIONS_SQL = f"""
+    select violations.task_id, violations.rule_code, coalesce(violations.rule_title, ''), violations.evidence
+    from fct_task_rule_violations as violations
+    where violations.task_id in (select task_id from {TASK_PAYMENTS} where reference_month < $1::date)
+    order by violations.task_id, violations.rule_code
+"""
+# The month's own tasks, copied into the snapshot's in-memory database (never into Python rows).
+MONTH_TASK_COLUMNS = (
+    "task_id varchar, payee_siape varchar, reference_month date, concluded_at timestamp, outcome varchar, "
+    "rules varchar, held_reason varchar, due_amount decimal(18, 2), payable_amount decimal(18, 2), "
+    "capped_amount decimal(18, 2)"
+)
+MONTH_VIOLATION_COLUMNS = "task_id varchar, rule_code varchar, rule_title varchar, evidence varchar"
+MONTH_TASKS_SQL = f"""
+    insert into memory.main.month_tasks
+    select
+        payments.task_id, payments.payee_siape, payments.reference_month, payments.concluded_at,
+        payments.outcome, coalesce(evaluations.rejection_rules, ''), evaluations.held_reason,
+        payments.due_amount, payments.payable_amount, payments.capped_amount
+    from {TASK_PAYMENTS} as payments
+    inner join fct_task_evaluations as evaluations on payments.task_id = evaluations.task_id
+    where payments.reference_month = $1::date
+"""
+MONTH_VIOLATIONS_SQL = """
+    insert into memory.main.month_violations
+    select violations.task_id, violations.rule_code, coalesce(violations.rule_title, ''), violations.evidence
+    from fct_task_rule_violations as violations
+    where violations.task_id in (select task_id from memory.main.month_tasks where outcome = 'rejected')
+"""
+# The unit (APS) names, straight from the raw_aps export the manifest fingerprints: the close's build does not
+# stage the supervision exports (closing needs no supervision model).
+UNITS_SQL = """
+    select trim(cast(aps_code as varchar)) as unit_code, min(cast(aps_name as varchar)) as unit_name
+    from {reader}
+    where nullif(trim(cast(aps_code as varchar)), '') is not null
+    group by all
 """
 PAYEE_MONTH_COLUMNS = (
     "payee_siape", "reference_month", "payee_name", "payee_unit_code", "approved_tasks", "rejected_tasks",
@@ -132,24 +173,65 @@ def read_month_payments(connection, month: Month) -> tuple[PayeeMonthPayment, ..
     )
 
 
+def month_database() -> duckdb.DuckDBPyConnection:
+    """An empty in-memory database with the snapshot's month tables."""
+    database = duckdb.connect(":memory:")
+    database.execute(f"create table month_tasks ({MONTH_TASK_COLUMNS})")
+    database.execute(f"create table month_violations ({MONTH_VIOLATION_COLUMNS})")
+    return database
+
+
 def read_snapshot(warehouse: Path, project_dir: Path, month: Month) -> WarehouseSnapshot:
+    """One consistent read of the published warehouse: small tables into Python, the month's tasks into memory DuckDB.
+
+    The warehouse is attached read-only to the in-memory database, so the
+    month's tasks are copied inside DuckDB (about 100 MB for a national
+    month) and the file is detached before the package is written.
+    """
     if not warehouse.exists():
         raise CloseFailed(f"the warehouse {warehouse} does not exist: build it first (pgb close builds it).")
-    with contextlib.chdir(project_dir), read_only(warehouse) as connection:
-        missing = [table for table in REQUIRED_TABLES if not table_exists(connection, table)]
-        if missing:
-            raise CloseFailed(f"{warehouse} has no {', '.join(missing)}: build the marts first (pgb close builds them).")
-        tasks = tuple(_task(row) for row in connection.execute(TASKS_SQL).fetchall())
-        month_payments = read_month_payments(connection, month)
-        violations_by_task: dict[str, list[Violation]] = defaultdict(list)
-        for row in connection.execute(VIOLATIONS_SQL).fetchall():
-            violations_by_task[row[0]].append(Violation(*row))
-        professionals = {
-            siape: Professional(siape, name or "", unit_code)
-            for siape, name, unit_code in connection.execute(PROFESSIONALS_SQL).fetchall()
-        }
-        parameters = tuple(ParameterRow(*row) for row in connection.execute(PARAMETERS_SQL).fetchall())
-        rule_titles = dict(connection.execute(RULES_SQL).fetchall())
+    database = month_database()
+    with contextlib.chdir(project_dir):
+        database.execute("attach ? as warehouse (read_only)", [str(warehouse)])
+        try:
+            database.execute("use warehouse")
+            snapshot = _read_attached(database, warehouse, month, project_dir)
+        finally:
+            database.execute("use memory")
+            database.execute("detach warehouse")
+    return snapshot
+
+
+def unit_names(connection: duckdb.DuckDBPyConnection, project_dir: Path) -> dict[str, str]:
+    """APS code -> name from the raw_aps export (seed or PGB_EXPORTS_DIR file); {} when there is none."""
+    path = export_path("raw_aps", settings.exports_dir(project_dir), project_dir)
+    if not path.exists():
+        return {}
+    reader = ("read_parquet($1)" if path.suffix == ".parquet"
+              else "read_csv($1, header = true, all_varchar = true, encoding = 'utf-8')")
+    rows = connection.execute(UNITS_SQL.format(reader=reader), [str(path)]).fetchall()
+    return {code: name or "" for code, name in rows}
+
+
+def _read_attached(connection: duckdb.DuckDBPyConnection, warehouse: Path, month: Month,
+                   project_dir: Path) -> WarehouseSnapshot:
+    missing = [table for table in REQUIRED_TABLES if not table_exists(connection, table)]
+    if missing:
+        raise CloseFailed(f"{warehouse} has no {', '.join(missing)}: build the marts first (pgb close builds them).")
+    connection.execute(MONTH_TASKS_SQL, [month.first_day])
+    connection.execute(MONTH_VIOLATIONS_SQL)
+    tasks = tuple(_task(row) for row in connection.execute(EARLIER_TASKS_SQL, [month.first_day]).fetchall())
+    month_payments = read_month_payments(connection, month)
+    violations_by_task: dict[str, list[Violation]] = defaultdict(list)
+    for row in connection.execute(EARLIER_VIOLATIONS_SQL, [month.first_day]).fetchall():
+        violations_by_task[row[0]].append(Violation(*row))
+    professionals = {
+        siape: Professional(siape, name or "", unit_code)
+        for siape, name, unit_code in connection.execute(PROFESSIONALS_SQL).fetchall()
+    }
+    parameters = tuple(ParameterRow(*row) for row in connection.execute(PARAMETERS_SQL).fetchall())
+    rule_titles = dict(connection.execute(RULES_SQL).fetchall())
+    units = unit_names(connection, project_dir)
     return WarehouseSnapshot(
         tasks=tasks,
         month_payments=month_payments,
@@ -157,6 +239,8 @@ def read_snapshot(warehouse: Path, project_dir: Path, month: Month) -> Warehouse
         professionals=professionals,
         parameters=parameters,
         rule_titles=rule_titles,
+        month_db=connection,
+        unit_names=units,
     )
 
 
@@ -173,3 +257,54 @@ def _task(row: tuple) -> TaskPayment:
         due_amount=money(due),
         payable_amount=money(payable),
     )
+
+
+# Every month before $1 with evaluated tasks in the exports (contract 2: extraordinary queue, concluded, on or
+# after the program start in force that day), read from the staged tasks: a close may have built only its own
+# month's partition, so the marts alone could miss an earlier month.
+EVALUATED_MONTHS_SQL = """
+    select cast(date_trunc('month', tasks.concluded_at) as date) as reference_month, count(*) as evaluated_tasks
+    from stg_get__tasks as tasks
+    inner join int_parameters__in_force_by_day as parameters on cast(tasks.concluded_at as date) = parameters.day
+    where
+        tasks.queue_type = 'extraordinaria'
+        and tasks.status = 'concluida'
+        and tasks.concluded_at >= parameters.program_start
+        and tasks.concluded_at < $1::date
+    group by all
+    order by reference_month
+"""
+BUILT_MONTHS_SQL = f"""
+    select reference_month, count(*), sum(payable_amount)::varchar
+    from {TASK_PAYMENTS}
+    where reference_month < $1::date
+    group by all
+"""
+
+
+@dataclass(frozen=True)
+class MonthWithTasks:
+    """A reference month that has evaluated tasks, and what they pay (None: its partition is not built yet)."""
+
+    month: Month
+    evaluated_tasks: int
+    amount: Decimal | None
+
+
+def months_with_tasks_before(warehouse: Path, project_dir: Path, month: Month) -> list[MonthWithTasks]:
+    """Months before `month` with evaluated tasks; [] when the warehouse is not built (nothing known yet)."""
+    if not warehouse.exists():
+        return []
+    with contextlib.chdir(project_dir), read_only(warehouse) as connection:
+        if not all(table_exists(connection, table) for table in ("stg_get__tasks", "int_parameters__in_force_by_day")):
+            return []
+        counted = connection.execute(EVALUATED_MONTHS_SQL, [month.first_day]).fetchall()
+        built = {}
+        if table_exists(connection, TASK_PAYMENTS):
+            built = {row[0]: (row[1], money(row[2])) for row in connection.execute(BUILT_MONTHS_SQL, [month.first_day])
+                     .fetchall()}
+    return [
+        MonthWithTasks(Month.of(reference_month), tasks,
+                       built[reference_month][1] if built.get(reference_month, (None,))[0] == tasks else None)
+        for reference_month, tasks in counted
+    ]

@@ -16,11 +16,13 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from payroll.money import brl  # noqa: E402
+from payroll.money import reais  # noqa: E402
 from payroll.package import ClosePackage  # noqa: E402
 
 BLUE, LIGHT_BLUE, RED, GREY, GREEN = "#1f4e79", "#9dc3e6", "#c0392b", "#7f7f7f", "#2e7d32"
 DPI = 110
+# A national month pays some 1,500 units: the chart shows the largest, the table on the page lists them all.
+CHART_UNITS = 15
 
 
 def _png(figure) -> bytes:
@@ -47,40 +49,42 @@ def _legend_below(axes, handles) -> None:
 
 def _money_axis(axis) -> None:
     axis.set_major_locator(MaxNLocator(nbins=4))
-    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}".replace(",", ".")))
 
 
 def draw_rejections_by_rule(axes, package: ClosePackage, wrap: bool = True) -> None:
     rows = package.rejections_by_rule
-    axes.set_title("Rejected tasks by rule", loc="left", fontsize=12, fontweight="bold")
+    axes.set_title("Tarefas reprovadas por regra", loc="left", fontsize=12, fontweight="bold")
     if not rows:
-        _no_data(axes, "no rejected task this month")
+        _no_data(axes, "nenhuma tarefa reprovada neste mês")
         return
     if wrap:
-        labels = [f"{code} – " + textwrap.shorten(title, width=60, placeholder="…") for code, title, _ in rows]
+        labels = [f"{row.rule_code} – " + textwrap.shorten(row.rule_title, width=60, placeholder="…") for row in rows]
         labels = ["\n".join(textwrap.wrap(label, 38)) for label in labels]
     else:
-        labels = [textwrap.shorten(f"{code} – {title}", width=52, placeholder="…") for code, title, _ in rows]
-    counts = [count for _, _, count in rows]
+        labels = [textwrap.shorten(f"{row.rule_code} – {row.rule_title}", width=52, placeholder="…") for row in rows]
+    counts = [row.tasks for row in rows]
     positions = range(len(rows))
     axes.barh(positions, counts, color=RED)
     axes.set_yticks(list(positions), labels, fontsize=8)
     axes.invert_yaxis()
     axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}".replace(",", ".")))
     for position, count in zip(positions, counts, strict=True):
-        axes.text(count, position, f" {count}", va="center", fontsize=9)
+        axes.text(count, position, f" {count:,}".replace(",", "."), va="center", fontsize=9)
     _clean(axes)
 
 
 def draw_amount_by_unit(axes, package: ClosePackage) -> None:
-    rows = package.amount_by_unit
-    axes.set_title("Net amount by unit (R$)", loc="left", fontsize=12, fontweight="bold")
+    rows = sorted(package.amount_by_unit, key=lambda row: (-abs(row.net_amount), row.unit_code))[:CHART_UNITS]
+    shown = "" if len(package.amount_by_unit) <= CHART_UNITS else f" – as {CHART_UNITS} maiores de {len(package.amount_by_unit):,}".replace(",", ".")
+    axes.set_title(f"Valor líquido por unidade (R$){shown}", loc="left", fontsize=12, fontweight="bold")
     if not rows:
-        _no_data(axes, "nothing to pay this month")
+        _no_data(axes, "nada a pagar neste mês")
         return
-    units = [unit for unit, *_ in rows]
-    amounts = [float(amount) for _, amount, _, _ in rows]
-    adjustments = [float(adjustment) for _, _, adjustment, _ in rows]
+    units = [textwrap.shorten(row.label, width=34, placeholder="…") for row in rows]
+    amounts = [float(row.amount) for row in rows]
+    adjustments = [float(row.adjustments) for row in rows]
     positions = range(len(rows))
     axes.barh(positions, amounts, color=BLUE)
     axes.barh(positions, adjustments, left=[max(a, 0) for a in amounts], color=LIGHT_BLUE)
@@ -88,16 +92,16 @@ def draw_amount_by_unit(axes, package: ClosePackage) -> None:
     axes.invert_yaxis()
     _money_axis(axes.xaxis)
     axes.axvline(0, color=GREY, linewidth=0.8)
-    for position, (_, _, _, net) in zip(positions, rows, strict=True):
-        axes.text(max(float(net), 0), position, f"  {brl(net)}", va="center", fontsize=9)
-    _legend_below(axes, [Patch(color=BLUE, label="month's tasks"), Patch(color=LIGHT_BLUE, label="adjustments")])
+    for position, row in zip(positions, rows, strict=True):
+        axes.text(max(float(row.net_amount), 0), position, f"  {reais(row.net_amount)}", va="center", fontsize=9)
+    _legend_below(axes, [Patch(color=BLUE, label="tarefas do mês"), Patch(color=LIGHT_BLUE, label="ajustes")])
     _clean(axes)
 
 
 def draw_history(axes, package: ClosePackage) -> None:
     rows = package.history
-    axes.set_title("This close against earlier closes (R$)", loc="left", fontsize=12, fontweight="bold")
-    months = [row.month for row in rows]
+    axes.set_title("Este fechamento e os anteriores (R$)", loc="left", fontsize=12, fontweight="bold")
+    months = [f"{row.month[5:]}/{row.month[:4]}" for row in rows]
     positions = range(len(rows))
     colors = [BLUE if row.month == str(package.month) else GREY for row in rows]
     axes.bar(positions, [float(row.amount) for row in rows], color=colors)
@@ -108,9 +112,9 @@ def draw_history(axes, package: ClosePackage) -> None:
     axes.axhline(0, color=GREY, linewidth=0.8)
     for position, row in zip(positions, rows, strict=True):
         top = max(float(row.amount), 0) + max(float(row.adjustments), 0)
-        axes.text(position, top, "net " + brl(row.net_amount), ha="center", va="bottom", fontsize=8)
-    _legend_below(axes, [Patch(color=BLUE, label="this close"), Patch(color=GREY, label="earlier closes"),
-                         Patch(color=LIGHT_BLUE, label="adjustments")])
+        axes.text(position, top, "líquido " + reais(row.net_amount), ha="center", va="bottom", fontsize=8)
+    _legend_below(axes, [Patch(color=BLUE, label="este fechamento"), Patch(color=GREY, label="anteriores"),
+                         Patch(color=LIGHT_BLUE, label="ajustes")])
     axes.margins(y=0.25)
     _clean(axes)
 
@@ -122,17 +126,17 @@ def chart_png(draw, package: ClosePackage, size: tuple[float, float]) -> bytes:
 
 
 def overview_png(package: ClosePackage) -> bytes:
-    """The whole summary in one picture (for the README or an e-mail)."""
+    """The whole summary in one picture (for an e-mail)."""
     totals = package.totals
     figure = plt.figure(figsize=(13, 8.5))
     grid = figure.add_gridspec(3, 2, height_ratios=[0.45, 1, 1], hspace=0.7, wspace=0.65)
     header = figure.add_subplot(grid[0, :])
     header.set_axis_off()
-    header.text(0, 0.95, f"PGB payment close {package.month}", fontsize=18, fontweight="bold", va="top")
+    header.text(0, 0.95, f"Fechamento PGB {package.month.month:02d}/{package.month.year}", fontsize=18, fontweight="bold", va="top")
     cards = [
-        ("approved", totals["approved_tasks"], GREEN), ("rejected", totals["rejected_tasks"], RED),
-        ("held", totals["held_tasks"], GREY), ("amount", brl(totals["amount"]), BLUE),
-        ("adjustments", brl(totals["adjustments_amount"]), BLUE), ("net to pay", brl(totals["net_amount"]), BLUE),
+        ("aprovadas", totals["approved_tasks"], GREEN), ("reprovadas", totals["rejected_tasks"], RED),
+        ("retidas", totals["held_tasks"], GREY), ("valor do mês", reais(totals["amount"]), BLUE),
+        ("ajustes", reais(totals["adjustments_amount"]), BLUE), ("líquido a pagar", reais(totals["net_amount"]), BLUE),
     ]
     for x, (label, value, color) in zip((0, 0.1, 0.2, 0.32, 0.54, 0.76), cards, strict=True):
         header.text(x, 0.35, str(value), fontsize=14, fontweight="bold", color=color)

@@ -1,27 +1,58 @@
-"""payments.csv, rejections.csv, held.csv, adjustments.csv: UTF-8, header row, '68.00' money."""
+"""The package's machine CSVs: RFC 4180, UTF-8 with a BOM (so Excel reads the accents), '.' decimals ('68.00').
+
+payments.csv and adjustments.csv (one row per professional or adjustment)
+are written from Python. The task-level files, tasks.csv (every verdict),
+rejections.csv and held.csv, are written by DuckDB's COPY from the
+snapshot's in-memory tables: a national month's 1.2 million rows never
+become Python objects. COPY cannot write a BOM, so it writes a scratch
+file that is then appended after the BOM.
+"""
 
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 from payroll.package import ClosePackage
-from payroll.writers.tables import TABLES, as_text, header_of, rows_of
+from payroll.writers.tables import PYTHON_TABLES, SQL_TABLES, as_text, header_of, rows_of, select_sql
+
+BOM = "\ufeff".encode()
 
 
 def write_csv_files(package: ClosePackage, folder: Path) -> list[Path]:
-    written = []
-    for table in TABLES:
-        path = folder / f"{table}.csv"
-        header = header_of(table)
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            # Python 3.11's csv leaves a lone CR unquoted when the line ends in LF, and a reader then
-            # splits the row there: such a row is written with every field quoted.
-            quoted_writer = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
-            writer.writerow(header)
-            for row in rows_of(package, table):
-                cells = [as_text(row[column]) for column in header]
-                (quoted_writer if any("\r" in cell for cell in cells) else writer).writerow(cells)
-        written.append(path)
+    written = [write_python_table(package, table, folder / f"{table}.csv") for table in PYTHON_TABLES]
+    written += [copy_sql_table(package, table, folder / f"{table}.csv") for table in SQL_TABLES]
     return written
+
+
+def write_python_table(package: ClosePackage, table: str, path: Path) -> Path:
+    header = header_of(table)
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        # Python 3.11's csv leaves a lone CR unquoted when the line ends in LF, and a reader then
+        # splits the row there: such a row is written with every field quoted.
+        quoted_writer = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        writer.writerow(header)
+        for row in rows_of(package, table):
+            cells = [as_text(row[column]) for column in header]
+            (quoted_writer if any("\r" in cell for cell in cells) else writer).writerow(cells)
+    return path
+
+
+def copy_sql_table(package: ClosePackage, table: str, path: Path) -> Path:
+    """COPY (select ...) to a scratch file, then BOM + its bytes to `path`."""
+    scratch = path.with_name(f".{path.name}.copy")
+    package.month_db.execute(
+        f"copy ({select_sql(table)}) to '{_sql_path(scratch)}' (format csv, header, delimiter ',', quote '\"', "
+        "new_line '\\n')"
+    )
+    with path.open("wb") as target, scratch.open("rb") as source:
+        target.write(BOM)
+        shutil.copyfileobj(source, target, length=1 << 20)
+    scratch.unlink()
+    return path
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -50,11 +50,12 @@ def test_a_month_13_is_refused_by_argparse_with_the_range(command, capsys):
 
 def test_close_config_is_the_assets_config(tmp_path):
     arguments = parse_args(["close", "--month", "2025-07", "--reopen", "--reason", " why ", "--picture",
-                            str(tmp_path / "p.png")])
+                            str(tmp_path / "p.png"), "--prepared-by", " Ana Operadora "])
     assert close_config(arguments) == {"close_package": {"reopen": True, "reason": "why",
-                                                         "picture": str(tmp_path / "p.png")}}
+                                                         "picture": str(tmp_path / "p.png"),
+                                                         "prepared_by": "Ana Operadora"}}
     assert close_config(parse_args(["close", "--month", "2025-07"])) == {
-        "close_package": {"reopen": False, "reason": "", "picture": ""}}
+        "close_package": {"reopen": False, "reason": "", "picture": "", "prepared_by": ""}}
 
 
 def test_partition_months_match_the_dagster_partitions():

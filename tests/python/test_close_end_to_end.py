@@ -1,6 +1,8 @@
-"""`pgb close` end to end, through Dagster, on hand-made June and July exports.
+"""`pgb close` end to end, through Dagster, on hand-made May, June and July exports.
 
-June is closed from June-only exports (tests/fixtures/pgb_rules); then the
+Months are closed in order from the program start: May (task T51, concluded
+at the program start) first, then June, from the exports of
+tests/fixtures/pgb_rules; then the
 July rows of tests/fixtures/pgb_close_july are appended, reusing a June NB
 (R430 on June's paid T01) and delivering a late Sisref schedule (releasing
 June's held T47); June's partition is materialized again for the late
@@ -40,7 +42,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 JUNE_EXPORTS = REPO_ROOT / "tests" / "fixtures" / "pgb_rules"
 JULY_ROWS = REPO_ROOT / "tests" / "fixtures" / "pgb_close_july"
 PACKAGE_FILES = ["adjustments.csv", "close.xlsx", "held.csv", "manifest.json", "payments.csv", "rejections.csv",
-                 "summary.html"]
+                 "summary.html", "tasks.csv"]
 
 
 def pgb_command() -> list[str]:
@@ -58,7 +60,8 @@ def tree_fingerprint(folder: Path) -> dict[str, tuple[str, int]]:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
+    """A package CSV (UTF-8 with a BOM, which utf-8-sig drops) or a fixture CSV (no BOM)."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -129,6 +132,8 @@ def closes(tmp_path_factory) -> Closes:
     }
     env.pop("PGB_EXPORTS_FORMAT", None)
     state = Closes(root, exports, reports, warehouse, env, {}, [], "")
+    may = state.pgb("close", "--month", "2025-05", "--prepared-by", "Ana Operadora")
+    assert may.returncode == 0, may.stdout[-3000:] + may.stderr[-3000:]
     june = state.pgb("close", "--month", "2025-06")
     assert june.returncode == 0, june.stdout[-3000:] + june.stderr[-3000:]
     state.june_mart, state.june_stdout = mart_rows(warehouse, "2025-06"), june.stdout
@@ -148,7 +153,7 @@ def closes(tmp_path_factory) -> Closes:
 
 def test_pgb_close_materializes_close_package_for_the_partition(closes):
     records = close_materializations(Path(closes.env["DAGSTER_HOME"]))
-    assert set(records) == {"2025-06-01", "2025-07-01"}
+    assert set(records) == {"2025-05-01", "2025-06-01", "2025-07-01"}
     june = records["2025-06-01"]
     metadata = june.asset_materialization.metadata
     package = closes.package("2025-06")
@@ -159,6 +164,8 @@ def test_pgb_close_materializes_close_package_for_the_partition(closes):
     with dg.DagsterInstance.from_config(closes.env["DAGSTER_HOME"]) as instance:
         run = instance.get_run_by_id(june.run_id)
     assert run.job_name == "close_month" and run.tags["dagster/partition"] == "2025-06-01"
+    manifest = json.loads((package / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run"]["dagster_run_id"] == june.run_id == metadata["dagster_run_id"].value
 
 
 def test_june_payments_csv_equals_the_payments_mart(closes):
@@ -218,7 +225,8 @@ def test_july_carries_the_june_task_adjustment(closes):
     assert [row["task_id"] for row in read_csv(package / "held.csv")] == ["T63"]
     summary = (package / "summary.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in summary and "Tarefa concluída por um mesmo profissional" in summary
-    assert "-R$ 68.00" in summary
+    assert "-R$ 68,00" in summary and '<html lang="pt-BR">' in summary
+    assert "T63" in summary.split("<h2>Tarefas retidas</h2>")[1].split("<h2>")[0]
 
 
 def test_a_closed_month_is_refused_and_nothing_changes(closes):
@@ -229,10 +237,26 @@ def test_a_closed_month_is_refused_and_nothing_changes(closes):
     assert tree_fingerprint(closes.reports) == before
 
 
+def test_the_first_close_starts_at_the_first_month_with_tasks_and_is_refused_at_once_otherwise(closes, tmp_path):
+    """Nothing is skipped: with an empty ledger, June is refused while May (T51, R$ 68,00) is not closed."""
+    may = closes.package("2025-05")
+    assert [row["task_id"] for row in read_csv(may / "tasks.csv")] == ["T51"]
+    assert "Ana Operadora" in (may / "summary.html").read_text(encoding="utf-8").split('id="assinaturas"')[1]
+    fresh = {**closes.env, "PGB_REPORTS_DIR": str(tmp_path / "reports")}
+    result = subprocess.run([*pgb_command(), "close", "--month", "2025-06"], cwd=REPO_ROOT, env=fresh,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "close 2025-05 first: it has 1 evaluated tasks (R$ 68,00)" in result.stderr
+    assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").glob("close-*"))
+
+
 def test_manifest_records_inputs_parameters_and_checksums(closes):
     package = closes.package("2025-07")
     manifest = json.loads((package / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["month"] == "2025-07" and manifest["closed_at"] and "commit" in manifest["git"]
+    assert manifest["run"]["dagster_run_id"] and manifest["run"]["prepared_by"]
+    assert set(manifest["versions"]) == {"dbt", "dbt_duckdb", "duckdb", "dagster", "great_expectations"}
+    assert manifest["versions"]["duckdb"] == duckdb.__version__
     files = {item["name"]: item for item in manifest["inputs"]["files"]}
     assert len(files) == 19  # 15 raw exports + 4 reference seeds
     tasks = closes.exports / "raw_tasks.csv"
@@ -246,21 +270,27 @@ def test_manifest_records_inputs_parameters_and_checksums(closes):
     assert (value["value"], value["effective_from"]) == ("68.00", "2025-05-19")
     assert manifest["totals"]["adjustments_amount"] == "0.00" and manifest["totals"]["net_amount"] == "68.00"
     assert manifest["row_counts"]["adjustments.csv"] == 2
+    assert manifest["row_counts"]["tasks.csv"] == len(read_csv(package / "tasks.csv")) == manifest["totals"][
+        "evaluated_tasks"]
 
 
 def test_xlsx_opens_with_the_expected_sheets_and_totals(closes):
     package = closes.package("2025-07")
     workbook = load_workbook(package / "close.xlsx")
-    assert workbook.sheetnames == ["summary", "payments", "rejections", "held", "adjustments", "parameters"]
-    summary = {row[0]: row[2] for row in workbook["summary"].iter_rows(min_row=2, values_only=True)}
+    assert workbook.sheetnames == ["Resumo", "Pagamentos", "Regras", "Unidades", "Ajustes", "Reprovações", "Retidas",
+                                   "Parâmetros"]
+    summary = {row[0]: row[1] for row in workbook["Resumo"].iter_rows(min_row=2, values_only=True)}
     payments = read_csv(package / "payments.csv")
-    assert Decimal(str(summary["net_amount"])) == sum(Decimal(row["net_amount"]) for row in payments)
-    assert summary["adjustments_count"] == 2 and summary["month"] == "2025-07"
-    sheet = workbook["payments"]
-    assert sheet.max_row == len(payments) + 1 and sheet.freeze_panes == "A2" and sheet.auto_filter.ref
-    net_column = [cell.value for cell in sheet[1]].index("net_amount") + 1
+    assert Decimal(str(summary["Valor líquido a pagar"])) == sum(Decimal(row["net_amount"]) for row in payments)
+    assert summary["Ajustes de meses fechados (quantidade)"] == 2 and summary["Mês de referência"] == "07/2025"
+    sheet = workbook["Pagamentos"]
+    assert sheet.max_row == len(payments) + 2 and sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    net_column = [cell.value for cell in sheet[1]].index("Líquido a pagar") + 1
     assert "R$" in sheet.cell(row=2, column=net_column).number_format
-    assert workbook["adjustments"].cell(row=2, column=1).value == "T01"
+    assert sheet.cell(row=sheet.max_row, column=1).value == "Total"
+    assert Decimal(str(sheet.cell(row=sheet.max_row, column=net_column).value)) == Decimal(
+        str(summary["Valor líquido a pagar"]))
+    assert workbook["Ajustes"].cell(row=2, column=1).value == "T01"
 
 
 def in_process_env(closes, monkeypatch) -> None:
@@ -269,7 +299,8 @@ def in_process_env(closes, monkeypatch) -> None:
 
 
 def test_reopen_keeps_the_old_package_and_reproduces_it(closes, tmp_path, monkeypatch):
-    """Same inputs, same package: only the manifest's closed_at, git and reopened differ."""
+    """Same inputs, same package: only the signature block of summary.html (who, when, which run) and the
+    manifest's closed_at, run, git, reopened and summary.html checksum differ."""
     in_process_env(closes, monkeypatch)
     reports = tmp_path / "reports"
     shutil.copytree(closes.reports, reports)
@@ -278,11 +309,14 @@ def test_reopen_keeps_the_old_package_and_reproduces_it(closes, tmp_path, monkey
     kept = reports / "reopened" / "close-2025-07.1"
     assert result.kept_package == kept
     for name in PACKAGE_FILES:
-        if name != "manifest.json":
+        if name not in ("manifest.json", "summary.html"):
             assert (kept / name).read_bytes() == (result.folder / name).read_bytes(), name
+    old_page, new_page = ((folder / "summary.html").read_text(encoding="utf-8") for folder in (kept, result.folder))
+    assert old_page.split('<section class="signatures"')[0] == new_page.split('<section class="signatures"')[0]
     old, new = (json.loads((folder / "manifest.json").read_text()) for folder in (kept, result.folder))
-    for varying in ("closed_at", "git", "reopened"):
+    for varying in ("closed_at", "run", "git", "reopened"):
         old.pop(varying), new.pop(varying)
+    old["files"].pop("summary.html"), new["files"].pop("summary.html")
     assert old == new
     assert (reports / "ledger" / "reopened" / "2025-07.1.csv").exists()
 
@@ -291,6 +325,7 @@ def test_a_changed_export_after_the_checks_stops_the_close(closes, tmp_path, mon
     """The SHA-256 the blocking check recorded must still be the file's: otherwise nothing is written."""
     in_process_env(closes, monkeypatch)
     reports = tmp_path / "reports"
+    shutil.copytree(closes.reports / "ledger", reports / "ledger")  # May to July closed: August is next
     checked = {"raw_tasks": "0" * 64}
     with pytest.raises(CloseFailed, match="raw_tasks"):
         close_month(Month(2025, 8), reports_dir=reports, project_dir=REPO_ROOT, warehouse=closes.warehouse,

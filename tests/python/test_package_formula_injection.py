@@ -1,57 +1,61 @@
 """Issue 11, formula injection: a name or evidence that a spreadsheet would run stays text in the package's
-CSVs and close.xlsx; money, negative amounts included, stays a number."""
+CSVs (Python-written and DuckDB-COPY-written alike) and close.xlsx; money, negative amounts included, stays a number."""
 
 from __future__ import annotations
 
 import csv
-from datetime import datetime
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from payroll_samples import snapshot, task
 
 from payroll.adjustments import Adjustment
+from payroll.model import HELD, REJECTED, Violation
 from payroll.months import Month
-from payroll.package import ClosePackage, PaymentRow, RejectionRow
+from payroll.package import ClosePackage, build_package
 from payroll.writers.csv_files import write_csv_files
 from payroll.writers.tables import neutralize_formula
 from payroll.writers.xlsx import write_xlsx
 
 PAYLOADS = ['=HYPERLINK("http://x","click")', "+1+1", "-1-1", "@SUM(1)", "\t=1+1", "\r=1+1"]
 CLAWBACK = Decimal("-68.00")
+JUNE = Month.parse("2025-06")
 
 
 def package_with(payload: str) -> ClosePackage:
-    payment = PaymentRow("0100001", payload, payload, 1, 1, 0, Decimal("68.00"), Decimal("0.00"), CLAWBACK,
-                         Decimal("0.00"))
-    rejection = RejectionRow("T1", "0100001", datetime(2025, 6, 2, 19), "R401", "R401", payload, payload)
+    tasks = [task("T1", outcome=REJECTED, rules="R401", amount="0"), task("T2", payee="0100002"),
+             task("T3", outcome=HELD, amount="0", held_reason=payload)]
+    violation = Violation("T1", "R401", payload, payload)
+    base = snapshot(tasks, JUNE, violations=[violation])
+    named = tuple(replace(row, name=payload, unit_code=payload) for row in base.month_payments)
+    package = build_package(JUNE, replace(base, month_payments=named), {}, [], JUNE)
     adjustment = Adjustment("T0", "2025-05", "0100001", "approved", "rejected", Decimal("68.00"), Decimal("0.00"),
                             CLAWBACK, "R401", payload)
-    return ClosePackage(
-        month=Month.parse("2025-06"), ledger_start=Month.parse("2025-05"), payments=[payment],
-        rejections=[rejection], held=[], adjustments=[adjustment], ledger_entries=[], totals={
-            "payees": 1, "evaluated_tasks": 2, "approved_tasks": 1, "rejected_tasks": 1, "held_tasks": 0,
-            "gross_amount": Decimal("68.00"), "capped_amount": Decimal("0.00"), "amount": Decimal("68.00"),
-            "adjustments_count": 1, "adjustments_amount": CLAWBACK, "net_amount": Decimal("0.00"),
-        }, rejections_by_rule=[], amount_by_unit=[], history=[], parameters=[],
-    )
+    payments = [replace(row, adjustments=CLAWBACK, net_amount=row.amount + CLAWBACK) for row in package.payments]
+    return replace(package, adjustments=[adjustment], payments=payments)
+
+
+def read_csv(path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_csv_cells_starting_with_a_formula_trigger_are_neutralized(tmp_path, payload):
     write_csv_files(package_with(payload), tmp_path)
-    with (tmp_path / "payments.csv").open(encoding="utf-8", newline="") as handle:
-        payment = next(csv.DictReader(handle))
-    with (tmp_path / "rejections.csv").open(encoding="utf-8", newline="") as handle:
-        rejection = next(csv.DictReader(handle))
-    with (tmp_path / "adjustments.csv").open(encoding="utf-8", newline="") as handle:
-        adjustment = next(csv.DictReader(handle))
+    payment = read_csv(tmp_path / "payments.csv")[0]
+    [rejection] = read_csv(tmp_path / "rejections.csv")
+    [held] = read_csv(tmp_path / "held.csv")
+    [adjustment] = read_csv(tmp_path / "adjustments.csv")
     assert payment["name"] == payment["unit_code"] == "'" + payload
     assert rejection["evidence"] == rejection["rule_title"] == "'" + payload
+    assert held["reason"] == "'" + payload
     assert adjustment["reason"] == "'" + payload
     # Money is a number, written as the package always writes it: no apostrophe before the minus sign.
     assert payment["adjustments"] == adjustment["delta_amount"] == "-68.00"
-    assert payment["amount"] == "68.00"
+    assert payment["amount"] == "0.00"
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -62,15 +66,16 @@ def test_xlsx_cells_starting_with_a_formula_trigger_are_text_never_formulas(tmp_
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
-    payments, rejections, adjustments = workbook["payments"], workbook["rejections"], workbook["adjustments"]
+    payments, rejections, adjustments = workbook["Pagamentos"], workbook["Reprovações"], workbook["Ajustes"]
     name = payments.cell(row=2, column=2)
     evidence = rejections.cell(row=2, column=7)
     reason = adjustments.cell(row=2, column=10)
-    for cell in (name, evidence, reason):
+    held_reason = workbook["Retidas"].cell(row=2, column=4)
+    for cell in (name, evidence, reason, held_reason):
         assert cell.data_type == "s"
         # XML reads a CR inside text back as LF; the apostrophe is what matters.
         assert cell.value == "'" + payload.replace("\r", "\n")
-    for clawback in (payments.cell(row=2, column=9), adjustments.cell(row=2, column=8)):
+    for clawback in (payments.cell(row=2, column=10), adjustments.cell(row=2, column=8)):
         assert clawback.data_type == "n" and Decimal(str(clawback.value)) == CLAWBACK
 
 

@@ -74,7 +74,7 @@ def test_held_task_released_is_paid_later():
 def test_retroactive_value_change_reprices_the_old_task():
     [adjustment] = adjustments_for([decided("A")], [task("A", amount="70.00")])
     assert adjustment.delta_amount == Decimal("2.00")
-    assert "R$ 70.00" in adjustment.reason and "R$ 68.00" in adjustment.reason
+    assert "R$ 70,00" in adjustment.reason and "R$ 68,00" in adjustment.reason
 
 
 def test_cap_reallocation_in_the_warehouse_moves_the_payment_to_the_next_task_in_line():
@@ -89,7 +89,7 @@ def test_cap_reallocation_in_the_warehouse_moves_the_payment_to_the_next_task_in
 def test_a_task_the_cap_still_cuts_is_paid_only_the_payable_amount():
     [adjustment] = adjustments_for([decided("C", outcome=HELD, paid="0.00")], [task("C", payable="32.00")])
     assert (adjustment.new_amount, adjustment.delta_amount) == (Decimal("32.00"), Decimal("32.00"))
-    assert "Teto por profissional: paga R$ 32.00 de R$ 68.00" in adjustment.reason
+    assert "Teto por profissional: paga R$ 32,00 de R$ 68,00" in adjustment.reason
 
 
 def test_vanished_task_is_recovered_and_late_task_is_decided():
@@ -118,8 +118,9 @@ def test_package_pays_each_payee_the_mart_row_plus_adjustments():
     assert rows["0100002"].name == "Name 0100002" and rows["0100002"].unit_code == "APS01"
     assert package.totals["net_amount"] == Decimal("10.00")
     assert (package.totals["gross_amount"], package.totals["capped_amount"]) == (Decimal("136.00"), Decimal("58.00"))
-    assert [(e.task_id, e.paid_amount) for e in package.ledger_entries] == [
-        ("T60", Decimal("0.00")), ("T61", Decimal("68.00")), ("T62", Decimal("10.00")), ("T01", Decimal("0.00"))]
+    assert [(e.as_row()["task_id"], e.as_row()["paid_amount"]) for e in package.ledger_entries] == [
+        ("T60", "0.00"), ("T61", "68.00"), ("T62", "10.00"), ("T01", "0.00")]
+    assert len(package.ledger_entries) == 4
     assert [(row.month, row.net_amount) for row in package.history] == [("2025-06", Decimal("68.00")),
                                                                         ("2025-07", Decimal("10.00"))]
 
