@@ -2,6 +2,7 @@
 
     pgb run [--month YYYY-MM]                         # make run: build the warehouse, print the previews
     pgb close --month YYYY-MM [--reopen --reason ...]  # make close: materialize close_package for the month
+    pgb run|close ... --accept-shrunk EXPORT --reason ...  # accept a delivery smaller than the last accepted one
 
 `pgb run` runs the job `build_warehouse` (every asset but close_package) for
 every month since the program start, or one; it never closes a month.
@@ -44,6 +45,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     run.add_argument("--month", help="only this reference month's partition (YYYY-MM): its tasks are judged again, "
                      "the other months' verdicts are kept (e.g. after a late export for a closed month)")
+    add_accept_shrunk(run)
+    run.add_argument("--reason", help="why a shrunk export is accepted (recorded with the accepted delivery)")
     close = commands.add_parser(
         "close",
         help="materialize close_package for a month: its frozen package and ledger file",
@@ -55,7 +58,39 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                        help="replace the newest close (its package is kept under reopened/); needs --reason")
     close.add_argument("--reason", help="why a closed month is reopened (recorded in manifest.json)")
     close.add_argument("--picture", type=Path, help="also write a PNG overview of the summary to this path")
+    add_accept_shrunk(close)
     return parser.parse_args(argv)
+
+
+def add_accept_shrunk(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--accept-shrunk", action="append", default=[], metavar="EXPORT",
+        help="accept this export although it shrank beyond delivery_max_drop_share against the last accepted "
+        "delivery (repeatable; needs --reason; recorded in the close manifest)",
+    )
+
+
+def check_accept_shrunk(arguments: argparse.Namespace) -> None:
+    """CloseRefused when --accept-shrunk names no raw export or comes without a reason."""
+    from pgb_shared.exports import RAW_EXPORTS
+
+    unknown = [name for name in arguments.accept_shrunk if name not in RAW_EXPORTS]
+    if unknown:
+        raise CloseRefused(f"--accept-shrunk {', '.join(unknown)}: not a raw export (one of {', '.join(RAW_EXPORTS)}).")
+    if arguments.accept_shrunk and not (arguments.reason or "").strip():
+        raise CloseRefused("--accept-shrunk accepts a smaller delivery: say why with --reason '...' (it is recorded).")
+
+
+def delivery_config(arguments: argparse.Namespace) -> dict[str, dict]:
+    """The raw_exports step's config: the shrinks a person accepts, why, and who."""
+    if not arguments.accept_shrunk:
+        return {}
+    import getpass
+    import socket
+
+    return {"raw_exports": {"accept_shrunk": list(dict.fromkeys(arguments.accept_shrunk)),
+                            "reason": (arguments.reason or "").strip(),
+                            "accepted_by": f"{getpass.getuser()}@{socket.gethostname()}"}}
 
 
 def brasilia_today() -> date:
@@ -84,6 +119,7 @@ def refuse_close_early(arguments: argparse.Namespace, reports_dir: Path, program
     """Every refusal a close can get without building anything; returns the month when none applies."""
     month = month_with_partition(arguments.month, program_start, today)
     check_can_reopen(arguments.reopen, arguments.reason)
+    check_accept_shrunk(arguments)
     check_can_close(month, Ledger(reports_dir / LEDGER_FOLDER), reports_dir, arguments.reopen)
     return month
 
@@ -124,7 +160,8 @@ def close(arguments: argparse.Namespace) -> int:
     from orchestration.jobs import CLOSE_MONTH
     from orchestration.launch import failure_report, materialize
 
-    run = materialize(CLOSE_MONTH, month.partition_key, month.partition_key, close_config(arguments))
+    run = materialize(CLOSE_MONTH, month.partition_key, month.partition_key,
+                      {**close_config(arguments), **delivery_config(arguments)})
     if run.refusals:  # another close got there first
         print("pgb close: " + "\n".join(run.refusals), file=sys.stderr)
         return EXIT_REFUSED
@@ -137,19 +174,20 @@ def close(arguments: argparse.Namespace) -> int:
 
 def run(arguments: argparse.Namespace) -> int:
     program_start, today = settings.program_start(), brasilia_today()
-    if arguments.month:
-        try:
+    try:
+        check_accept_shrunk(arguments)
+        if arguments.month:
             first = last = month_with_partition(arguments.month, program_start, today)
-        except CloseRefused as refusal:
-            print(f"pgb run: refused: {refusal}", file=sys.stderr)
-            return EXIT_REFUSED
-    else:
-        first, last = partition_months(program_start, today)
+        else:
+            first, last = partition_months(program_start, today)
+    except CloseRefused as refusal:
+        print(f"pgb run: refused: {refusal}", file=sys.stderr)
+        return EXIT_REFUSED
     from orchestration.jobs import BUILD_WAREHOUSE
     from orchestration.launch import failure_report, materialize
     from orchestration.summary import warehouse_summary
 
-    outcome = materialize(BUILD_WAREHOUSE, first.partition_key, last.partition_key)
+    outcome = materialize(BUILD_WAREHOUSE, first.partition_key, last.partition_key, delivery_config(arguments))
     if not outcome.success:
         print(failure_report(outcome), file=sys.stderr)
         return EXIT_FAILED
