@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from payroll.close import LEDGER_FOLDER, check_can_close, check_can_reopen
+from payroll.close import LEDGER_FOLDER, check_can_close, check_can_reopen, recover, reports_dir_problem
 from payroll.errors import CloseRefused
 from payroll.ledger import Ledger
 from payroll.money import brl
@@ -151,7 +151,19 @@ def close_lines(month: Month, metadata: dict) -> list[str]:
     return lines
 
 
+def reports_dir_unusable(command: str) -> bool:
+    """Say so (exit 1) before any work when PGB_REPORTS_DIR cannot be written."""
+    problem = reports_dir_problem(settings.reports_dir())
+    if problem:
+        print(f"pgb {command}: {problem}", file=sys.stderr)
+    return problem is not None
+
+
 def close(arguments: argparse.Namespace) -> int:
+    if reports_dir_unusable("close"):
+        return EXIT_FAILED
+    for line in recover(settings.reports_dir()):  # a close a crash interrupted: finished or discarded
+        print(f"pgb close: {line}")
     try:
         month = refuse_close_early(arguments, settings.reports_dir(), settings.program_start(), brasilia_today())
     except CloseRefused as refusal:
@@ -173,6 +185,8 @@ def close(arguments: argparse.Namespace) -> int:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    if reports_dir_unusable("run"):
+        return EXIT_FAILED
     program_start, today = settings.program_start(), brasilia_today()
     try:
         check_accept_shrunk(arguments)
