@@ -162,8 +162,12 @@ def reports_dir_unusable(command: str) -> bool:
 def close(arguments: argparse.Namespace) -> int:
     if reports_dir_unusable("close"):
         return EXIT_FAILED
-    for line in recover(settings.reports_dir()):  # a close a crash interrupted: finished or discarded
+    recovery = recover(settings.reports_dir())  # a close a crash interrupted: finished or discarded
+    for line in recovery.messages:
         print(f"pgb close: {line}")
+    if any(str(month) == arguments.month.strip() for month in recovery.finished):  # not twice (nor reopened twice)
+        print(f"Closed {arguments.month.strip()}: the close interrupted after its commit is now complete.")
+        return EXIT_OK
     try:
         month = refuse_close_early(arguments, settings.reports_dir(), settings.program_start(), brasilia_today())
     except CloseRefused as refusal:

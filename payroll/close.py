@@ -29,7 +29,7 @@ import os
 import shutil
 import signal
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -298,15 +298,25 @@ def _finish(reports_dir: Path, journal: dict) -> Path:
     return folder
 
 
-def recover_interrupted_closes(reports_dir: Path) -> list[str]:
+@dataclass
+class Recovery:
+    """What the start of a close did about an earlier close that a crash interrupted."""
+
+    finished: list[Month] = field(default_factory=list)  # committed closes completed now
+    messages: list[str] = field(default_factory=list)  # one sentence per thing done, for the person running it
+
+
+def recover_interrupted_closes(reports_dir: Path) -> Recovery:
     """Finish every committed close (journal) and discard what an uncommitted one staged; call under the
-    ledger's lock. Returns one sentence per thing done, for the person running the close."""
-    done = []
+    ledger's lock."""
+    recovery = Recovery()
+    done = recovery.messages
     ledger_folder = reports_dir / LEDGER_FOLDER
     if ledger_folder.is_dir():
         for journal_file in sorted(ledger_folder.glob(".close-????-??.journal.json")):
             journal = json.loads(journal_file.read_text(encoding="utf-8"))
             folder = _finish(reports_dir, journal)
+            recovery.finished.append(Month.parse(journal["month"]))
             done.append(f"finished the close of {journal['month']} that a crash interrupted after its commit: {folder}")
         for leftover in sorted(ledger_folder.glob(".????-??.csv.staged")) + sorted(ledger_folder.glob(".close-*.json.tmp")):
             leftover.unlink()
@@ -314,7 +324,7 @@ def recover_interrupted_closes(reports_dir: Path) -> list[str]:
     for staging in sorted(reports_dir.glob(".close-????-??.staging")) if reports_dir.is_dir() else []:
         shutil.rmtree(staging)
         done.append(f"discarded {staging} (a close that crashed before its commit)")
-    return done
+    return recovery
 
 
 def interrupted_close_found(reports_dir: Path) -> bool:
@@ -326,10 +336,10 @@ def interrupted_close_found(reports_dir: Path) -> bool:
     )
 
 
-def recover(reports_dir: Path) -> list[str]:
+def recover(reports_dir: Path) -> Recovery:
     """What `pgb close` runs before its refusals: recovery under the lock, only when a crash left something."""
     if not interrupted_close_found(reports_dir):
-        return []
+        return Recovery()
     with Ledger(reports_dir / LEDGER_FOLDER).locked():
         return recover_interrupted_closes(reports_dir)
 
