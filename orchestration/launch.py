@@ -61,10 +61,14 @@ def execute(
     op_config: dict[str, dict] | None = None,
 ) -> RunOutcome:
     """Execute a job of `defs` for the months [first, last] and collect what failed."""
+    from orchestration.instance import process_tags
+
     job = defs.resolve_job_def(job_name)
+    arguments = partition_arguments(first_month, last_month)
+    arguments["tags"] = {**arguments.get("tags", {}), **process_tags()}  # a later run can tell if this one died
     result = job.execute_in_process(
         instance=instance,
-        **partition_arguments(first_month, last_month),
+        **arguments,
         run_config=run_config_for(op_config),
         raise_on_error=False,
     )
@@ -121,10 +125,22 @@ def materialize(
     Dagster's manifest does not know, so it parses first (partial parse: seconds).
     """
     from orchestration.factory import build_definitions
-    from orchestration.instance import prepare_dagster_home
+    from orchestration.instance import prepare_dagster_home, recover_dead_runs, watching_the_pool
+    from orchestration.warehouse import build_file_for, remove_database
+    from pgb_shared.settings import warehouse_path
 
     prepare_dagster_home()
     parse_manifest(make_dbt_project(project_dir))
     definitions = build_definitions(project_dir)
+
+    def say(line: str) -> None:
+        print(f"pgb: {line}", flush=True)
+
+    def remove_build_file(run_id: str) -> None:  # what a killed dbt step left beside the warehouse
+        remove_database(build_file_for(warehouse_path(project_dir), run_id))
+
     with dg.DagsterInstance.get() as instance:
-        return execute(definitions, instance, job_name, first_month, last_month, op_config)
+        for line in recover_dead_runs(instance, remove_build_file):  # killed runs give their pool slot back
+            say(line)
+        with watching_the_pool(instance, say, remove_build_file):  # a wait for the pool says for whom
+            return execute(definitions, instance, job_name, first_month, last_month, op_config)
