@@ -20,6 +20,8 @@ from payroll.warehouse import read_only, table_exists
 
 SCOPE_MODEL = "int_tasks__scope"
 EVALUATED = "evaluated"
+# Evaluated tasks (contract 2) of months the last build did not judge: still evaluated tasks of their month.
+OTHER_MONTHS = "concluded_outside_run_months"
 TASKS_EXPORT = "raw_tasks"
 
 
@@ -32,16 +34,17 @@ def reconcile_task_rows(warehouse: Path, month: Month, inputs: list[InputFile], 
         by_reason = dict(connection.execute(
             f"select coalesce(scope_reason, '(none)'), count(*) from {SCOPE_MODEL} group by all order by all"
         ).fetchall())
+        # Whichever months the last build judged, the month's evaluated tasks are these.
         evaluated_in_month = connection.execute(
-            f"select count(*) from {SCOPE_MODEL} where scope_reason = ? and reference_month = ?",
-            [EVALUATED, month.first_day],
+            f"select count(*) from {SCOPE_MODEL} where scope_reason in (?, ?) and reference_month = ?",
+            [EVALUATED, OTHER_MONTHS, month.first_day],
         ).fetchone()[0]
     export_rows = next((item.rows for item in inputs if item.name == TASKS_EXPORT), None)
     model_rows = sum(by_reason.values())
     block = {
         "export_rows": export_rows,
         "evaluated": by_reason.get(EVALUATED, 0),
-        "evaluated_in_month": evaluated_in_month,
+        "evaluated_in_month": evaluated_in_month,  # = the month's tasks with a verdict (totals.evaluated_tasks)
         "out_of_scope": {reason: count for reason, count in by_reason.items() if reason != EVALUATED},
     }
     problems = []
