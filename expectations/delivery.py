@@ -20,8 +20,6 @@ built from. No Dagster here: orchestration/ calls these functions.
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -30,9 +28,11 @@ import duckdb
 
 from expectations.contract import parameter_versions, read_seed_rows
 from expectations.source import UnreadableExport, open_export
+from pgb_shared.accepted_delivery import AcceptedDeliveryError, read_record, record_path_for, write_record
+
+__all__ = ["AcceptedDeliveryError", "read_record", "record_path_for", "write_record"]  # the record, for callers
 
 MAX_DROP_PARAMETER = "delivery_max_drop_share"
-RECORD_SUFFIX = ".accepted-delivery.json"
 
 # The column of each export that names a professional: the payees it covers.
 SIAPE_COLUMNS: dict[str, str] = {
@@ -53,7 +53,8 @@ SIAPE_COLUMNS: dict[str, str] = {
 
 
 class DeliveryGuardError(ValueError):
-    """The guard cannot judge (a bad parameter, an unreadable record): the run must stop, saying why."""
+    """The guard cannot judge (a bad parameter, an export it cannot count): the run must stop, saying why.
+    An unreadable record raises AcceptedDeliveryError (pgb_shared.accepted_delivery)."""
 
 
 @dataclass(frozen=True)
@@ -208,45 +209,9 @@ def judge(
 # --- the accepted record ------------------------------------------------------------------
 
 
-def record_path_for(warehouse: Path) -> Path:
-    """The accepted-delivery record of a published warehouse, beside it."""
-    return warehouse.with_name(warehouse.name + RECORD_SUFFIX)
-
-
-def read_record(path: Path) -> dict | None:
-    """The accepted record, or None when there is none yet (the first delivery)."""
-    if not path.exists():
-        return None
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise DeliveryGuardError(
-            f"{path}: the accepted-delivery record cannot be read ({error}); restore it from the backup, or remove "
-            "it to start over (the next delivery is then taken as the first)."
-        ) from None
-    if not isinstance(record, dict) or not isinstance(record.get("exports"), dict):
-        raise DeliveryGuardError(f"{path}: not an accepted-delivery record (no 'exports' object)")
-    return record
-
-
 def accepted_entry(verdict_count: DeliveryCount, run_id: str, accepted_at: str, acceptance: dict | None) -> dict:
     entry = {"rows": verdict_count.rows, "payees": verdict_count.payees, "siape_column": verdict_count.siape_column,
              "sha256": verdict_count.sha256, "run_id": run_id, "accepted_at": accepted_at}
     if acceptance:
         entry["acceptance"] = acceptance
     return entry
-
-
-def write_record(path: Path, entries: dict[str, dict]) -> Path:
-    """Merge the run's export entries into the record, atomically: the old file or the new, never half."""
-    record = read_record(path) or {"exports": {}}
-    record["exports"].update(entries)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with temporary.open("w", encoding="utf-8") as handle:
-        json.dump(record, handle, indent=2, sort_keys=True)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    return path

@@ -20,7 +20,6 @@ from pathlib import Path
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from expectations.delivery import DeliveryGuardError, read_record, record_path_for
 from orchestration.dbt_assets import export_asset_key
 from payroll.close import CloseResult, close_month
 from payroll.errors import CloseFailed, CloseRefused
@@ -83,23 +82,6 @@ def checked_export_sha256(instance: dg.DagsterInstance) -> dict[str, str | None]
     return recorded
 
 
-def accepted_delivery_block(warehouse: Path) -> dict:
-    """The manifest's delivery_guard block: the accepted delivery the warehouse was built from (per export:
-    rows, distinct SIAPEs) and every shrink a person accepted (counts, reason, who, when)."""
-    path = record_path_for(warehouse)
-    try:
-        record = read_record(path) or {"exports": {}}
-    except DeliveryGuardError as error:
-        raise CloseFailed(str(error)) from None
-    exports = record["exports"]
-    return {
-        "record": str(path),
-        "exports": {name: {"rows": entry.get("rows"), "payees": entry.get("payees"), "run_id": entry.get("run_id")}
-                    for name, entry in sorted(exports.items())},
-        "accepted_shrinks": [entry["acceptance"] for _, entry in sorted(exports.items()) if entry.get("acceptance")],
-    }
-
-
 def _json_ready(totals: dict[str, object]) -> dict[str, object]:
     return {name: f"{value:.2f}" if isinstance(value, Decimal) else value for name, value in totals.items()}
 
@@ -139,7 +121,6 @@ def build_close_package(
         """
         month = Month.parse(context.partition_key[:7])
         try:
-            delivery = accepted_delivery_block(settings.warehouse_path(project_dir))
             result = close_month(
                 month,
                 reports_dir=settings.reports_dir(project_dir),
@@ -149,7 +130,6 @@ def build_close_package(
                 reopen=config.reopen,
                 reason=config.reason or None,
                 picture=Path(config.picture) if config.picture else None,
-                delivery=delivery,
             )
         except CloseRefused as refusal:
             raise dg.Failure(description=f"refused: {refusal}", metadata={REFUSED: True}) from None

@@ -25,6 +25,7 @@ from dagster import AssetExecutionContext
 
 from expectations.delivery import (
     Acceptance,
+    AcceptedDeliveryError,
     DeliveryGuardError,
     count_delivery,
     judge,
@@ -72,7 +73,7 @@ def _delivery_checks(validations: list[ExportValidation], fingerprints: dict[str
     try:
         record = read_record(record_path)
         share = max_drop_share(project_dir, datetime.now(ZoneInfo(settings.TIMEZONE)).date())
-    except DeliveryGuardError as error:
+    except (AcceptedDeliveryError, DeliveryGuardError) as error:
         for validation in validations:
             yield delivery_error_result(validation.export, str(error), export_asset_key(validation.export))
         return

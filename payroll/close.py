@@ -46,7 +46,7 @@ from payroll.writers.csv_files import write_csv_files
 from payroll.writers.html import write_summary
 from payroll.writers.manifest import git_state, manifest_document, write_manifest
 from payroll.writers.xlsx import write_xlsx
-from pgb_shared import settings
+from pgb_shared import accepted_delivery, settings
 from pgb_shared.fingerprints import sha256_of
 
 LEDGER_FOLDER = "ledger"
@@ -123,7 +123,6 @@ def close_month(
     reason: str | None = None,
     picture: Path | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(BRASILIA),
-    delivery: Mapping | None = None,
 ) -> CloseResult:
     """Write the frozen package of `month` from the published `warehouse` and record it in the ledger.
 
@@ -131,11 +130,12 @@ def close_month(
     and loaded it (name -> sha256, None = missing); a file that differs now would make the package
     disagree with its manifest, so the close stops. None when the caller
     vouches for the warehouse (a test, a reproduction).
-    delivery: the manifest's delivery_guard block (see reliability_fields), from the caller.
     """
     ledger = Ledger(reports_dir / LEDGER_FOLDER)
     check_can_reopen(reopen, reason)
     check_reports_dir_writable(reports_dir)
+    if not interrupted_close_found(reports_dir):  # a refusal touches nothing, not even the lock file
+        check_can_close(month, ledger, reports_dir, reopen)
     with ledger.locked():
         recover_interrupted_closes(reports_dir)  # a crashed close is finished or discarded first
         check_can_close(month, ledger, reports_dir, reopen)
@@ -158,6 +158,10 @@ def close_month(
             ledger_start=earlier_closes[0] if earlier_closes else month,
         )
         task_rows = reconcile_task_rows(warehouse, month, inputs, package.totals)
+        try:
+            delivery = accepted_delivery.manifest_block(warehouse)
+        except accepted_delivery.AcceptedDeliveryError as error:
+            raise CloseFailed(str(error)) from None
         staging = _write_package_files(package, reports_dir)
         fault_point("package_staged")
         staged_ledger = ledger.stage_close(month, package.ledger_entries)
@@ -196,7 +200,7 @@ def close_month(
 def reliability_fields(delivery: Mapping | None, task_rows: Mapping | None) -> dict[str, object]:
     """The manifest's `delivery_guard` (the accepted delivery the warehouse was built from, and every shrink a
     person accepted, with counts, reason, who and when) and `task_rows` (the export's task rows = evaluated +
-    out of scope, by reason). Absent when the caller has neither (a test, a reproduction)."""
+    out of scope, by reason; absent for a warehouse built before int_tasks__scope existed)."""
     fields: dict[str, object] = {}
     if delivery is not None:
         fields["delivery_guard"] = dict(delivery)

@@ -24,6 +24,7 @@ from test_orchestration_pipeline import copy_dbt_project
 
 from expectations.delivery import (
     Acceptance,
+    AcceptedDeliveryError,
     DeliveryCount,
     DeliveryGuardError,
     count_delivery,
@@ -142,7 +143,7 @@ def test_the_record_is_merged_and_replaced_whole(tmp_path):
     assert read_record(path)["exports"] == {"raw_aps": {"rows": 30}, "raw_tasks": {"rows": 7}}
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temporary file left
     path.write_text("{truncated", encoding="utf-8")
-    with pytest.raises(DeliveryGuardError, match=str(path)):
+    with pytest.raises(AcceptedDeliveryError, match=str(path)):
         read_record(path)
 
 
