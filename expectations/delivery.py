@@ -184,7 +184,8 @@ def judge(
         shrinks.append(f"rows {previous['rows']:,} -> {current.rows:,}" + (" (header only)" if current.rows == 0 else ""))
     if _dropped_too_far(previous.get("payees"), current.payees, share):
         shrinks.append(f"distinct {current.siape_column} {previous['payees']:,} -> {current.payees:,}")
-    last = f"the last accepted delivery ({previous.get('accepted_at', '?')}, run {previous.get('run_id', '?')[:8]})"
+    last = (f"the last accepted delivery ({previous.get('accepted_at') or '?'}, "
+            f"run {str(previous.get('run_id') or '?')[:8]})")
     if not shrinks:
         payees = f", {current.payees:,} distinct {current.siape_column}" if current.payees is not None else ""
         return GuardVerdict(current.export, True, f"{current.export}: {current.rows:,} rows{payees}, within "
