@@ -4,6 +4,7 @@
     pgb close --month YYYY-MM [--reopen --reason ...]  # make close: materialize close_package for the month
     pgb explain TASK_ID                               # one task's verdict, rules and evidence (no Dagster)
     pgb explain --payee SIAPE --month YYYY-MM [--html [PATH]]  # a professional's month
+    pgb run|close ... --accept-shrunk EXPORT --reason ...  # accept a delivery smaller than the last accepted one
 
 `pgb run` runs the job `build_warehouse` (every asset but close_package) for
 every month since the program start, or one; it never closes a month.
@@ -25,7 +26,14 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from payroll.close import LEDGER_FOLDER, check_can_close, check_can_reopen, check_earlier_months_closed
+from payroll.close import (
+    LEDGER_FOLDER,
+    check_can_close,
+    check_can_reopen,
+    check_earlier_months_closed,
+    recover,
+    reports_dir_problem,
+)
 from payroll.errors import CloseRefused
 from payroll.ledger import Ledger
 from payroll.money import brl
@@ -65,6 +73,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     run.add_argument("--month", type=month_text, help="only this reference month's partition (YYYY-MM): its tasks are judged again, "
                      "the other months' verdicts are kept (e.g. after a late export for a closed month)")
+    add_accept_shrunk(run)
+    run.add_argument("--reason", help="why a shrunk export is accepted (recorded with the accepted delivery)")
     close = commands.add_parser(
         "close",
         usage=CLOSE_USAGE.removeprefix("usage: "),
@@ -81,6 +91,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     close.add_argument("--picture", type=Path, help="also write a PNG overview of the summary to this path")
     close.add_argument("--prepared-by", help="who prepares the close, named in summary.html's signature block "
                        "(default: the OS user)")
+    add_accept_shrunk(close)
     add_explain_parser(commands)
     return parser.parse_args(argv)
 
@@ -100,6 +111,37 @@ def add_explain_parser(commands) -> None:
     explain.add_argument("--html", nargs="?", const=HTML_DEFAULT, metavar="PATH",
                          help="also write the statement as a pt-BR page to PATH (without PATH: "
                          "$PGB_REPORTS_DIR/extratos/extrato-SIAPE-YYYY-MM.html); with --payee")
+
+
+def add_accept_shrunk(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--accept-shrunk", action="append", default=[], metavar="EXPORT",
+        help="accept this export although it shrank beyond delivery_max_drop_share against the last accepted "
+        "delivery (repeatable; needs --reason; recorded in the close manifest)",
+    )
+
+
+def check_accept_shrunk(arguments: argparse.Namespace) -> None:
+    """CloseRefused when --accept-shrunk names no raw export or comes without a reason."""
+    from pgb_shared.exports import RAW_EXPORTS
+
+    unknown = [name for name in arguments.accept_shrunk if name not in RAW_EXPORTS]
+    if unknown:
+        raise CloseRefused(f"--accept-shrunk {', '.join(unknown)}: not a raw export (one of {', '.join(RAW_EXPORTS)}).")
+    if arguments.accept_shrunk and not (arguments.reason or "").strip():
+        raise CloseRefused("--accept-shrunk accepts a smaller delivery: say why with --reason '...' (it is recorded).")
+
+
+def delivery_config(arguments: argparse.Namespace) -> dict[str, dict]:
+    """The raw_exports step's config: the shrinks a person accepts, why, and who."""
+    if not arguments.accept_shrunk:
+        return {}
+    import getpass
+    import socket
+
+    return {"raw_exports": {"accept_shrunk": list(dict.fromkeys(arguments.accept_shrunk)),
+                            "reason": (arguments.reason or "").strip(),
+                            "accepted_by": f"{getpass.getuser()}@{socket.gethostname()}"}}
 
 
 def brasilia_today() -> date:
@@ -128,6 +170,7 @@ def refuse_close_early(arguments: argparse.Namespace, reports_dir: Path, program
     """Every refusal a close can get without building anything; returns the month when none applies."""
     month = month_with_partition(arguments.month, program_start, today)
     check_can_reopen(arguments.reopen, arguments.reason)
+    check_accept_shrunk(arguments)
     ledger = Ledger(reports_dir / LEDGER_FOLDER)
     check_can_close(month, ledger, reports_dir, arguments.reopen)
     if not arguments.reopen:  # from the published warehouse, if any; the close checks again after its build
@@ -163,10 +206,26 @@ def close_lines(month: Month, metadata: dict) -> list[str]:
     return lines
 
 
+def reports_dir_unusable(command: str) -> bool:
+    """Say so (exit 1) before any work when PGB_REPORTS_DIR cannot be written."""
+    problem = reports_dir_problem(settings.reports_dir())
+    if problem:
+        print(f"pgb {command}: {problem}", file=sys.stderr)
+    return problem is not None
+
+
 def close(arguments: argparse.Namespace) -> int:
     if not arguments.month:
         print(f"pgb close: --month is missing\n{CLOSE_USAGE}", file=sys.stderr)
         return EXIT_REFUSED
+    if reports_dir_unusable("close"):
+        return EXIT_FAILED
+    recovery = recover(settings.reports_dir())  # a close a crash interrupted: finished or discarded
+    for line in recovery.messages:
+        print(f"pgb close: {line}")
+    if any(str(month) == arguments.month.strip() for month in recovery.finished):  # not twice (nor reopened twice)
+        print(f"Closed {arguments.month.strip()}: the close interrupted after its commit is now complete.")
+        return EXIT_OK
     try:
         month = refuse_close_early(arguments, settings.reports_dir(), settings.program_start(), brasilia_today())
     except CloseRefused as refusal:
@@ -176,7 +235,8 @@ def close(arguments: argparse.Namespace) -> int:
     from orchestration.launch import CLOSE_MONTH_TAG, failure_report, materialize_with_progress
 
     run, log_path = materialize_with_progress("close", CLOSE_MONTH, month.partition_key, month.partition_key,
-                                              close_config(arguments), tags={CLOSE_MONTH_TAG: str(month)})
+                                              {**close_config(arguments), **delivery_config(arguments)},
+                                              tags={CLOSE_MONTH_TAG: str(month)})
     if run.refusals:  # another close got there first
         print("pgb close: " + "\n".join(run.refusals), file=sys.stderr)
         return EXIT_REFUSED
@@ -189,20 +249,24 @@ def close(arguments: argparse.Namespace) -> int:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    if reports_dir_unusable("run"):
+        return EXIT_FAILED
     program_start, today = settings.program_start(), brasilia_today()
-    if arguments.month:
-        try:
+    try:
+        check_accept_shrunk(arguments)
+        if arguments.month:
             first = last = month_with_partition(arguments.month, program_start, today)
-        except CloseRefused as refusal:
-            print(f"pgb run: refused: {refusal}", file=sys.stderr)
-            return EXIT_REFUSED
-    else:
-        first, last = partition_months(program_start, today)
+        else:
+            first, last = partition_months(program_start, today)
+    except CloseRefused as refusal:
+        print(f"pgb run: refused: {refusal}", file=sys.stderr)
+        return EXIT_REFUSED
     from orchestration.jobs import BUILD_WAREHOUSE
     from orchestration.launch import failure_report, materialize_with_progress
     from orchestration.summary import warehouse_summary
 
-    outcome, log_path = materialize_with_progress("run", BUILD_WAREHOUSE, first.partition_key, last.partition_key)
+    outcome, log_path = materialize_with_progress("run", BUILD_WAREHOUSE, first.partition_key, last.partition_key,
+                                                  delivery_config(arguments))
     if not outcome.success:
         print(f"{failure_report(outcome)}\nFull log: {log_path}", file=sys.stderr)
         return EXIT_FAILED

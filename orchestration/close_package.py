@@ -38,6 +38,7 @@ CLOSE_INPUTS = (
     "stg_siape__professionals",
     "stg_reference__parameters",
     "stg_reference__rules",
+    "int_tasks__scope",  # the manifest's task_rows: every export row evaluated or out of scope, by reason
 )
 # The mart whose build must be newer than every export check the close relies on.
 PAYMENTS_MART = dg.AssetKey("fct_payee_month_payments")

@@ -11,7 +11,8 @@ import os
 import shutil
 import sys
 import warnings
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.dbt_args import dbt_build_args, dbt_month_selection, layer_of
+from orchestration.export_checks import record_accepted_delivery
 from orchestration.partitions import months_in_window
 from orchestration.warehouse import building, environment
 from pgb_shared import settings
@@ -218,6 +220,11 @@ def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDef
             for failure in failures:
                 context.log.warning(f"could not remove an old dbt target folder: {failure}")
         context.log.info(f"published {final}")
+        # The exports this warehouse was built from become the delivery the next ones are compared with.
+        accepted = record_accepted_delivery(context.instance, context.run.run_id, final,
+                                            datetime.now(ZoneInfo(settings.TIMEZONE)).isoformat(timespec="seconds"))
+        if accepted is not None:
+            context.log.info(f"recorded the accepted delivery in {accepted}")
         yield from events
 
     return pgb_dbt

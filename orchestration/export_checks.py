@@ -1,6 +1,9 @@
 """Turn a GX validation of one export into a blocking Dagster AssetCheckResult.
 
 (`dagster-ge` targets GX 0.x; this is the small equivalent for GX 1.x.)
+The second blocking check of each export, `delivery_guard`, compares it with
+the last accepted delivery (expectations/delivery.py); after the warehouse is
+published, the run's passed guard evaluations become that accepted delivery.
 The metadata leads with the first failure's export / column / expectation /
 unexpected_count / sample rows and values, so the Dagster UI shows them in
 the check's row; `failures` lists every failed expectation.
@@ -13,6 +16,13 @@ from pathlib import Path
 
 import dagster as dg
 
+from expectations.delivery import (
+    DeliveryCount,
+    GuardVerdict,
+    accepted_entry,
+    record_path_for,
+    write_record,
+)
 from expectations.validation import ExportValidation
 
 CHECK_NAME = "contract_suite"
@@ -103,3 +113,72 @@ def refused_check_metadata(last_build: str) -> dict[str, object]:
         "pgb/published_warehouse": f"unchanged, last good build: {last_build}",
         "pgb/downstream": "skipped: dbt and the reports did not run",
     }
+
+
+# --- the delivery guard (expectations/delivery.py) -----------------------------------
+
+DELIVERY_CHECK_NAME = "delivery_guard"
+
+
+def delivery_check_result(verdict: GuardVerdict, asset_key: dg.AssetKey) -> dg.AssetCheckResult:
+    """A shrink beyond the bound is an ERROR on a blocking check: the run stops before dbt."""
+    metadata: dict = {"export": verdict.export, "rows": verdict.current.rows}
+    if verdict.current.payees is not None:
+        metadata.update({"payees": verdict.current.payees, "siape_column": verdict.current.siape_column})
+    if verdict.current.sha256:
+        metadata["sha256"] = verdict.current.sha256
+    if verdict.previous is not None:
+        metadata["previous_rows"] = verdict.previous.get("rows", -1)
+        if verdict.previous.get("payees") is not None:
+            metadata["previous_payees"] = verdict.previous["payees"]
+    if verdict.shrinks:
+        metadata["shrinks"] = dg.MetadataValue.json(verdict.shrinks)
+    if verdict.acceptance is not None:
+        metadata["accepted_shrink"] = dg.MetadataValue.json(verdict.acceptance_record())
+    return dg.AssetCheckResult(
+        passed=verdict.passed,
+        asset_key=asset_key,
+        check_name=DELIVERY_CHECK_NAME,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata=metadata,
+        description=verdict.description,
+    )
+
+
+def delivery_error_result(export: str, message: str, asset_key: dg.AssetKey) -> dg.AssetCheckResult:
+    """The guard could not judge (bad parameter, unreadable record): fail closed, saying why."""
+    return dg.AssetCheckResult(
+        passed=False, asset_key=asset_key, check_name=DELIVERY_CHECK_NAME, severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"export": export}, description=f"{export}: delivery guard cannot judge: {message}",
+    )
+
+
+def run_delivery_evaluations(instance: dg.DagsterInstance, run_id: str) -> list[dg.AssetCheckEvaluation]:
+    """The delivery_guard evaluations this run recorded, passed ones only (a failed one blocked the run)."""
+    records = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    evaluations = [record.dagster_event.event_specific_data for record in records if record.dagster_event]
+    return [e for e in evaluations if e.check_name == DELIVERY_CHECK_NAME and e.passed]
+
+
+def record_accepted_delivery(instance: dg.DagsterInstance, run_id: str, warehouse: Path, accepted_at: str) -> Path | None:
+    """After the warehouse is published: its exports become the delivery later ones are compared with.
+
+    Returns the record written, or None when the run checked no export (a run of some models only).
+    """
+    entries = {}
+    for evaluation in run_delivery_evaluations(instance, run_id):
+        metadata = evaluation.metadata
+        if "rows" not in metadata:  # not compared (the export failed its contract suite)
+            continue
+        count = DeliveryCount(
+            export=metadata["export"].value,
+            rows=metadata["rows"].value,
+            payees=metadata["payees"].value if "payees" in metadata else None,
+            siape_column=metadata["siape_column"].value if "siape_column" in metadata else None,
+            sha256=metadata["sha256"].value if "sha256" in metadata else None,
+        )
+        acceptance = metadata["accepted_shrink"].value if "accepted_shrink" in metadata else None
+        entries[count.export] = accepted_entry(count, run_id, accepted_at, acceptance)
+    if not entries:
+        return None
+    return write_record(record_path_for(warehouse), entries)

@@ -84,15 +84,17 @@ def execute(
 ) -> RunOutcome:
     """Execute a job of `defs` for the months [first, last] and collect what failed.
 
-    `tags` are added to the run's; `progress`, when given, hears every step event.
+    `tags` are added to the run's (with the process tags: a later run can tell if this one died);
+    `progress`, when given, hears every step event.
     """
+    from orchestration.instance import process_tags
+
     job = defs.resolve_job_def(job_name)
     if progress is not None:
         progress.steps = [node.name for node in job.graph.nodes_in_topological_order]
         job = job.with_logger_defs({**job.loggers, PROGRESS_LOGGER: progress.logger_def()})
     arguments = partition_arguments(first_month, last_month)
-    if tags:
-        arguments["tags"] = {**arguments.get("tags", {}), **tags}
+    arguments["tags"] = {**arguments.get("tags", {}), **(tags or {}), **process_tags()}
     result = job.execute_in_process(
         instance=instance,
         **arguments,
@@ -159,14 +161,29 @@ def materialize(
     Dagster's manifest does not know, so it parses first (partial parse: seconds).
     """
     from orchestration.factory import build_definitions
-    from orchestration.instance import prepare_dagster_home
+    from orchestration.instance import prepare_dagster_home, recover_dead_runs, watching_the_pool
+    from orchestration.warehouse import build_file_for, remove_database
+    from pgb_shared.settings import warehouse_path
 
     with progress.setup() if progress else contextlib.nullcontext():
         prepare_dagster_home()
         parse_manifest(make_dbt_project(project_dir))
         definitions = build_definitions(project_dir)
+
+    def say(line: str) -> None:  # on the terminal even when the run's output goes to its log file
+        if progress is not None:
+            progress.say(f"pgb: {line}")
+        else:
+            print(f"pgb: {line}", flush=True)
+
+    def remove_build_file(run_id: str) -> None:  # what a killed dbt step left beside the warehouse
+        remove_database(build_file_for(warehouse_path(project_dir), run_id))
+
     with dg.DagsterInstance.get() as instance:
-        return execute(definitions, instance, job_name, first_month, last_month, op_config, tags, progress)
+        for line in recover_dead_runs(instance, remove_build_file):  # killed runs give their pool slot back
+            say(line)
+        with watching_the_pool(instance, say, remove_build_file):  # a wait for the pool says for whom
+            return execute(definitions, instance, job_name, first_month, last_month, op_config, tags, progress)
 
 
 # ---------------------------------------------------------------- the terminal: one line per step, the rest to a file
@@ -221,6 +238,10 @@ class StepProgress(logging.Handler):
     def _write(self, text: str) -> None:
         self.terminal.write(text)
         self.terminal.flush()
+
+    def say(self, line: str) -> None:
+        """A line of its own (recovered runs, a wait for the pool), even in the middle of a step's line."""
+        self._write(("\n" if self.open_step else "") + line + "\n")
 
     def _label(self, step_key: str) -> str:
         return STEP_LABELS.get(step_key, step_key)

@@ -1,11 +1,25 @@
 """Close one reference month on a built warehouse: refuse if it must not happen, else read, write, record.
 
 The warehouse is built before (the Dagster asset `close_package` runs after
-the exports' checks and dbt); this module only reads it. Order of the writes,
-so that a crash never leaves a half-closed month that looks closed: the
-package is written into a hidden staging folder; then the ledger file
-appears (atomic rename); then the staging folder is renamed to close-YYYY-MM.
-A refused close writes nothing at all.
+the exports' checks and dbt); this module only reads it. A close has one
+commit point, so that after a crash at any moment the month is either not
+closed (a plain retry closes it) or fully closed:
+
+1. stage: the whole package, manifest included, in a hidden folder
+   `.close-YYYY-MM.staging/`, and the ledger rows in `ledger/.YYYY-MM.csv.staged`
+   (fsync'ed; neither counts as closed);
+2. commit: the journal `ledger/.close-YYYY-MM.journal.json` appears (atomic
+   rename): it lists the renames still to do;
+3. finish: (a reopen: set the previous package and ledger file aside), the
+   staged ledger file becomes `ledger/YYYY-MM.csv`, the staging folder
+   becomes `close-YYYY-MM/`, the journal is removed. Each step is skipped
+   when already done, so it can be replayed.
+
+Every close (and `pgb close` before its refusals) first recovers: a journal
+found is finished (roll forward), staged files without a journal are
+discarded. PGB_FAULT_AT=<stage> (one of CLOSE_STAGES) kills the process at
+that stage: the tests crash a real close there. A refused close writes
+nothing at all.
 """
 
 from __future__ import annotations
@@ -13,30 +27,43 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from payroll.errors import CloseFailed, CloseRefused
 from payroll.inputs import changed_inputs, fingerprint_inputs
-from payroll.ledger import Ledger
+from payroll.ledger import Ledger, fsync_folder
 from payroll.months import Month
 from payroll.money import reais, whole_number
 from payroll.package import ClosePackage, Signature, build_package, operator_name
+from payroll.task_rows import reconcile_task_rows
 from payroll.warehouse import months_with_tasks_before, read_snapshot
 from payroll.writers.charts import overview_png
 from payroll.writers.csv_files import write_csv_files
 from payroll.writers.html import write_summary
 from payroll.writers.manifest import git_state, manifest_document, write_manifest
 from payroll.writers.xlsx import write_xlsx
-from pgb_shared import settings
+from pgb_shared import accepted_delivery, settings
 from pgb_shared.fingerprints import sha256_of
 
 LEDGER_FOLDER = "ledger"
 REOPENED_FOLDER = "reopened"
 BRASILIA = ZoneInfo(settings.TIMEZONE)
+FAULT_VARIABLE = "PGB_FAULT_AT"
+# Where a close can be killed, in order: before the commit the month stays open, after it the close finishes.
+CLOSE_STAGES = (
+    "package_staged",  # the package files are in the staging folder, without the manifest
+    "ledger_staged",  # the ledger rows are in their staged file
+    "manifest_staged",  # the manifest is in the staging folder: everything is staged
+    "committed",  # the journal exists: the month is closed, the renames are still to do
+    "previous_set_aside",  # a reopen moved the previous package and ledger file under reopened/
+    "ledger_placed",  # ledger/YYYY-MM.csv is in place
+    "package_placed",  # close-YYYY-MM/ is in place; only the journal is left to remove
+)
 
 
 @dataclass(frozen=True)
@@ -131,8 +158,11 @@ def close_month(
     """
     ledger = Ledger(reports_dir / LEDGER_FOLDER)
     check_can_reopen(reopen, reason)
-    check_can_close(month, ledger, reports_dir, reopen)
+    check_reports_dir_writable(reports_dir)
+    if not interrupted_close_found(reports_dir):  # a refusal touches nothing, not even the lock file
+        check_can_close(month, ledger, reports_dir, reopen)
     with ledger.locked():
+        recover_interrupted_closes(reports_dir)  # a crashed close is finished or discarded first
         check_can_close(month, ledger, reports_dir, reopen)  # another close may have finished meanwhile
         if not reopen:
             check_earlier_months_closed(month, ledger, warehouse, project_dir)
@@ -156,9 +186,17 @@ def close_month(
             ledger_start=earlier_closes[0] if earlier_closes else month,
             signature=Signature(prepared_by or operator_name(), closed_at, run_id),
         )
+        task_rows = reconcile_task_rows(warehouse, month, inputs, package.totals)
+        try:
+            delivery = accepted_delivery.manifest_block(warehouse)
+        except accepted_delivery.AcceptedDeliveryError as error:
+            raise CloseFailed(str(error)) from None
         staging = _write_package_files(package, reports_dir)
-        kept, reopened = (_set_aside(month, ledger, reports_dir, reason) if reopen else (None, None))
-        ledger_file = ledger.write_close(month, package.ledger_entries)
+        fault_point("package_staged")
+        staged_ledger = ledger.stage_close(month, package.ledger_entries)
+        fault_point("ledger_staged")
+        kept, reopened = (_plan_set_aside(month, ledger, reports_dir, reason) if reopen else (None, None))
+        ledger_file = ledger.file_of(month)
         exports_dir = settings.exports_dir(project_dir)
         document = manifest_document(
             package,
@@ -168,21 +206,187 @@ def close_month(
             exports_dir=str(exports_dir) if exports_dir else None,
             package_files=sorted(staging.iterdir()),
             ledger_file=str(ledger_file.relative_to(reports_dir)),
-            ledger_sha256=sha256_of(ledger_file),
+            ledger_sha256=sha256_of(staged_ledger),
             reopened=reopened,
         )
+        document.update(reliability_fields(delivery, task_rows))
         manifest = write_manifest(document, staging / "manifest.json")
         manifest_sha256 = sha256_of(manifest)
-        folder = package_folder(reports_dir, month)
-        os.replace(staging, folder)
+        _fsync_tree(staging)
+        fault_point("manifest_staged")
+        journal = _commit(reports_dir, month, staging, staged_ledger, kept, reopened)
+        fault_point("committed")
+        folder = _finish(reports_dir, journal)
     if picture is not None:
         picture.parent.mkdir(parents=True, exist_ok=True)
         picture.write_bytes(overview_png(package))
     return CloseResult(package, folder, ledger_file, kept, manifest_sha256)
 
 
+# --- issue 11: what the manifest adds about the delivery and the task rows -------------------
+
+
+def reliability_fields(delivery: Mapping | None, task_rows: Mapping | None) -> dict[str, object]:
+    """The manifest's `delivery_guard` (the accepted delivery the warehouse was built from, and every shrink a
+    person accepted, with counts, reason, who and when) and `task_rows` (the export's task rows = evaluated +
+    out of scope, by reason; absent for a warehouse built before int_tasks__scope existed)."""
+    fields: dict[str, object] = {}
+    if delivery is not None:
+        fields["delivery_guard"] = dict(delivery)
+    if task_rows is not None:
+        fields["task_rows"] = dict(task_rows)
+    return fields
+
+
+# --- one commit point, and recovery ---------------------------------------------------------
+
+
+def fault_point(stage: str) -> None:
+    """Kill this process (SIGKILL: no cleanup runs) when PGB_FAULT_AT names this stage; tests only."""
+    wanted = os.environ.get(FAULT_VARIABLE, "").strip()
+    if not wanted:
+        return
+    if wanted not in CLOSE_STAGES:
+        raise ValueError(f"{FAULT_VARIABLE}={wanted!r} names no close stage: one of {', '.join(CLOSE_STAGES)}")
+    if wanted == stage:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def check_reports_dir_writable(reports_dir: Path) -> None:
+    """CloseFailed naming the folder when the close could not write there (checked before any work)."""
+    problem = reports_dir_problem(reports_dir)
+    if problem:
+        raise CloseFailed(problem)
+
+
+def reports_dir_problem(reports_dir: Path) -> str | None:
+    """Why PGB_REPORTS_DIR cannot hold packages, ledger and previews, or None when it can."""
+    existing = reports_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"PGB_REPORTS_DIR {reports_dir}: {existing} is not a folder, so nothing can be written there."
+    if not os.access(existing, os.W_OK | os.X_OK):
+        what = "the folder" if existing == reports_dir else f"{existing}, where it would be created,"
+        return (f"PGB_REPORTS_DIR {reports_dir} is not writable ({what} does not allow this user to write): "
+                "choose another folder or fix its permissions.")
+    return None
+
+
+def journal_path(reports_dir: Path, month: Month) -> Path:
+    return reports_dir / LEDGER_FOLDER / f".close-{month}.journal.json"
+
+
+def staging_folder(reports_dir: Path, month: Month) -> Path:
+    return reports_dir / f".close-{month}.staging"
+
+
+def _commit(reports_dir: Path, month: Month, staging: Path, staged_ledger: Path, kept: Path | None,
+            reopened: dict | None) -> dict:
+    """Write the journal atomically: from here on the month is closed, whatever happens next."""
+    journal = {
+        "month": str(month),
+        "staging": staging.name,
+        "staged_ledger": staged_ledger.name,
+        "kept_package": str(kept.relative_to(reports_dir)) if kept else None,
+        "kept_ledger": reopened["previous_ledger_file"] if reopened else None,
+    }
+    path = journal_path(reports_dir, month)
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        json.dump(journal, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    fsync_folder(path.parent)
+    return journal
+
+
+def _finish(reports_dir: Path, journal: dict) -> Path:
+    """Do the renames the journal lists, skipping those already done; then remove the journal."""
+    month = Month.parse(journal["month"])
+    ledger = Ledger(reports_dir / LEDGER_FOLDER)
+    folder = package_folder(reports_dir, month)
+    staging = reports_dir / journal["staging"]
+    staged_ledger = ledger.folder / journal["staged_ledger"]
+    if journal.get("kept_package"):
+        kept = reports_dir / journal["kept_package"]
+        kept_ledger = reports_dir / journal["kept_ledger"]
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept_ledger.parent.mkdir(parents=True, exist_ok=True)
+        if folder.exists() and staging.exists() and not kept.exists():
+            os.replace(folder, kept)
+        if ledger.file_of(month).exists() and staged_ledger.exists() and not kept_ledger.exists():
+            os.replace(ledger.file_of(month), kept_ledger)
+        fault_point("previous_set_aside")
+    if staged_ledger.exists():
+        ledger.place_staged(month)
+    fault_point("ledger_placed")
+    if staging.exists():
+        os.replace(staging, folder)
+        fsync_folder(reports_dir)
+    fault_point("package_placed")
+    journal_path(reports_dir, month).unlink()
+    fsync_folder(ledger.folder)
+    return folder
+
+
+@dataclass
+class Recovery:
+    """What the start of a close did about an earlier close that a crash interrupted."""
+
+    finished: list[Month] = field(default_factory=list)  # committed closes completed now
+    messages: list[str] = field(default_factory=list)  # one sentence per thing done, for the person running it
+
+
+def recover_interrupted_closes(reports_dir: Path) -> Recovery:
+    """Finish every committed close (journal) and discard what an uncommitted one staged; call under the
+    ledger's lock."""
+    recovery = Recovery()
+    done = recovery.messages
+    ledger_folder = reports_dir / LEDGER_FOLDER
+    if ledger_folder.is_dir():
+        for journal_file in sorted(ledger_folder.glob(".close-????-??.journal.json")):
+            journal = json.loads(journal_file.read_text(encoding="utf-8"))
+            folder = _finish(reports_dir, journal)
+            recovery.finished.append(Month.parse(journal["month"]))
+            done.append(f"finished the close of {journal['month']} that a crash interrupted after its commit: {folder}")
+        for leftover in sorted(ledger_folder.glob(".????-??.csv.staged")) + sorted(ledger_folder.glob(".close-*.json.tmp")):
+            leftover.unlink()
+            done.append(f"discarded {leftover} (a close that crashed before its commit)")
+    for staging in sorted(reports_dir.glob(".close-????-??.staging")) if reports_dir.is_dir() else []:
+        shutil.rmtree(staging)
+        done.append(f"discarded {staging} (a close that crashed before its commit)")
+    return recovery
+
+
+def interrupted_close_found(reports_dir: Path) -> bool:
+    ledger_folder = reports_dir / LEDGER_FOLDER
+    return reports_dir.is_dir() and (
+        any(reports_dir.glob(".close-????-??.staging"))
+        or (ledger_folder.is_dir() and any(ledger_folder.glob(".close-????-??.journal.json")))
+        or (ledger_folder.is_dir() and any(ledger_folder.glob(".????-??.csv.staged")))
+    )
+
+
+def recover(reports_dir: Path) -> Recovery:
+    """What `pgb close` runs before its refusals: recovery under the lock, only when a crash left something."""
+    if not interrupted_close_found(reports_dir):
+        return Recovery()
+    with Ledger(reports_dir / LEDGER_FOLDER).locked():
+        return recover_interrupted_closes(reports_dir)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+    fsync_folder(folder)
+
+
 def _write_package_files(package: ClosePackage, reports_dir: Path) -> Path:
-    staging = reports_dir / f".close-{package.month}.staging"
+    staging = staging_folder(reports_dir, package.month)
     shutil.rmtree(staging, ignore_errors=True)  # left by a crashed close
     staging.mkdir(parents=True)
     write_csv_files(package, staging)
@@ -191,18 +395,16 @@ def _write_package_files(package: ClosePackage, reports_dir: Path) -> Path:
     return staging
 
 
-def _set_aside(month: Month, ledger: Ledger, reports_dir: Path, reason: str) -> tuple[Path, dict]:
-    """Reopen: keep the month's package and ledger file under reopened/, numbered."""
+def _plan_set_aside(month: Month, ledger: Ledger, reports_dir: Path, reason: str) -> tuple[Path, dict]:
+    """Reopen: where the month's package and ledger file will be kept (reopened/, numbered); moves nothing
+    (the moves happen after the commit)."""
     folder = package_folder(reports_dir, month)
     kept_root = reports_dir / REOPENED_FOLDER
     number = 1 + len(list(kept_root.glob(f"close-{month}.*")))
     kept = kept_root / f"close-{month}.{number}"
     previous_manifest = folder / "manifest.json"
     previous_closed_at = json.loads(previous_manifest.read_text(encoding="utf-8"))["closed_at"] if previous_manifest.exists() else None
-    kept_root.mkdir(parents=True, exist_ok=True)
-    if folder.exists():
-        os.replace(folder, kept)
-    kept_ledger = ledger.set_aside(month, str(number))
+    kept_ledger = ledger.set_aside_path(month, str(number))
     return kept, {
         "reason": reason.strip(),
         "previous_closed_at": previous_closed_at,

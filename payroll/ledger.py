@@ -53,6 +53,15 @@ class LedgerEntry:
 COLUMNS = [field.name for field in fields(LedgerEntry)]
 
 
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable: a power cut after it must not undo it."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 class Ledger:
     def __init__(self, folder: Path):
         self.folder = folder
@@ -81,12 +90,15 @@ class Ledger:
             latest[entry.task_id] = entry
         return latest
 
-    def write_close(self, month: Month, entries: list[LedgerEntry]) -> Path:
-        """Write the month's file once: it must not exist; it appears whole or not at all."""
-        path = self.file_of(month)
+    def staged_file_of(self, month: Month) -> Path:
+        """Where a close writes the month's file before its commit (hidden: closed_months() ignores it)."""
+        return self.folder / f".{month}.csv.staged"
+
+    def stage_close(self, month: Month, entries: list[LedgerEntry]) -> Path:
+        """Write the month's rows to its staged file, on disk (fsync) but not yet part of the ledger."""
+        staged = self.staged_file_of(month)
         self.folder.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        with temporary.open("w", newline="", encoding="utf-8") as handle:
+        with staged.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
             writer.writeheader()
             # A close's rows (payroll.package.LedgerEntries, 1.2 million for a national month) write themselves
@@ -97,15 +109,30 @@ class Ledger:
                 writer.writerows(entry.as_row() for entry in entries)
             handle.flush()
             os.fsync(handle.fileno())
+        return staged
+
+    def place_staged(self, month: Month) -> Path:
+        """Rename the staged file to the month's file (atomic); it must not exist yet."""
+        path = self.file_of(month)
         if path.exists():
-            temporary.unlink()
             raise FileExistsError(path)
-        os.replace(temporary, path)
+        os.replace(self.staged_file_of(month), path)
+        fsync_folder(self.folder)
         return path
+
+    def write_close(self, month: Month, entries: list[LedgerEntry]) -> Path:
+        """Write the month's file once: it must not exist; it appears whole or not at all."""
+        if self.file_of(month).exists():
+            raise FileExistsError(self.file_of(month))
+        self.stage_close(month, entries)
+        return self.place_staged(month)
+
+    def set_aside_path(self, month: Month, suffix: str) -> Path:
+        return self.folder / "reopened" / f"{month}.{suffix}.csv"
 
     def set_aside(self, month: Month, suffix: str) -> Path:
         """Reopen: move the month's file to ledger/reopened/YYYY-MM.<suffix>.csv."""
-        target = self.folder / "reopened" / f"{month}.{suffix}.csv"
+        target = self.set_aside_path(month, suffix)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.file_of(month), target)
         return target

@@ -23,7 +23,7 @@ from orchestration_samples import DAMAGES, VALID_EXPORTS, write_valid_exports
 
 from dagster._core.loader import LoadingContextForTest
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionResolvedStatus
-
+from expectations.delivery import record_path_for
 from orchestration.dbt_assets import export_asset_key
 from orchestration.factory import build_definitions
 from orchestration.jobs import BUILD_WAREHOUSE, CLOSE_MONTH
@@ -137,8 +137,14 @@ def test_the_close_job_runs_the_close_and_its_upstream_only(pipeline):
 
 @pytest.fixture(scope="module")
 def sample_seeds(pipeline):
-    """After the good build, the small valid exports replace the bundled seeds."""
+    """After the good build, the small valid exports replace the bundled seeds.
+
+    They are a first delivery of their own: without the accepted-delivery record
+    of the bundled seeds, the delivery guard (tested in test_delivery_guard.py)
+    has nothing to compare them with, and the damage alone decides.
+    """
     write_valid_exports(pipeline.project / "seeds")
+    record_path_for(pipeline.warehouse).unlink()
     return pipeline
 
 
