@@ -24,12 +24,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_dbt_build_reads_seeds_by_default():
-    assert dbt_build_args(None, ["raw_tasks", "raw_aps"]) == ["build", "--full-refresh"]
+    assert dbt_build_args(None, ["raw_tasks", "raw_aps"]) == [
+        "build", "--full-refresh", "--exclude-resource-type", "unit_test"]
 
 
 def test_dbt_build_skips_raw_seeds_when_exports_come_as_files():
     args = dbt_build_args(Path("/data/exports"), ["raw_tasks", "raw_aps"])
-    assert args == ["build", "--full-refresh", "--exclude", "raw_aps raw_tasks"]
+    assert args == ["build", "--full-refresh", "--exclude-resource-type", "unit_test", "--exclude", "raw_aps raw_tasks"]
 
 
 EVERY_MONTH = [date(2025, month, 1) for month in range(5, 13)]
