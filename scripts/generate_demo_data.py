@@ -1,7 +1,7 @@
-"""Write the bundled demo seeds (seeds/raw_*.csv) from the deterministic generators.
+"""Write the bundled demo seeds (seeds/demo/raw_*.csv) from the deterministic generators.
 
 Usage, from the repository root:
-    .venv/bin/python scripts/generate_demo_data.py [OUTPUT_DIR]    # default: seeds/
+    .venv/bin/python scripts/generate_demo_data.py [OUTPUT_DIR]    # default: seeds/demo/
 
 Every generator module in scripts/demo_data exposes
 `generate(rng: random.Random) -> dict[str, list[dict]]`; each gets its own
@@ -80,8 +80,8 @@ def load_generator(module_name: str):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("output_dir", nargs="?", default=str(REPO_ROOT / "seeds"),
-                        help="folder the CSVs are written to (default: seeds/)")
+    parser.add_argument("output_dir", nargs="?", default=str(REPO_ROOT / "seeds" / "demo"),
+                        help="folder the CSVs are written to (default: seeds/demo/)")
     args = parser.parse_args(argv)
     output_dir = Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT = REPO_ROOT / ".venv" / "bin" / "dbt"
-PROJECT_ENTRIES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/generic")
+PROJECT_ENTRIES = ("dbt_project.yml", "profiles.yml", ".dbtignore", "models", "macros", "seeds", "tests/generic")
 
 
 def copy_project(destination: Path) -> Path:

@@ -39,7 +39,7 @@ CASES = {
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     destination = tmp_path_factory.mktemp("parameters") / "project"
-    for entry in ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests"):
+    for entry in ("dbt_project.yml", "profiles.yml", ".dbtignore", "models", "macros", "seeds", "tests"):
         source = REPO_ROOT / entry
         if source.is_dir():
             shutil.copytree(source, destination / entry, ignore=shutil.ignore_patterns("python", "fixtures"))

@@ -36,7 +36,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # The good build: May-July carry the demo's tasks, August only two rejections, September none.
 GOOD_RUN_MONTHS = ("2025-05-01", "2025-09-01")
 MONTH_PREVIEW = dg.AssetKey("month_preview")
-DBT_PROJECT_ENTRIES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+DBT_PROJECT_ENTRIES = ("dbt_project.yml", "profiles.yml", ".dbtignore", "models", "macros", "seeds", "tests")
 
 
 def copy_dbt_project(destination: Path) -> Path:
