@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from payroll.money import money
+from payroll.money import brazilian_date, money, reais
 from payroll.months import Month
 from pgb_shared.settings import PROJECT_DIR
 
@@ -203,20 +203,9 @@ def read_statement(warehouse: Path, payee_siape: str, month: Month) -> PayeeStat
 # ---------------------------------------------------------------- pt-BR formats
 
 
-def reais(value: Decimal) -> str:
-    """Decimal('1234.5') -> 'R$ 1.234,50'; negative: '-R$ 68,00'."""
-    sign = "-" if value < 0 else ""
-    digits = f"{abs(money(value)):,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-    return f"{sign}R$ {digits}"
-
-
 def data_br(moment: date | datetime | None) -> str:
     """2025-06-03 -> '03/06/2025'; a timestamp keeps its time: '03/06/2025 14:30:00'."""
-    if moment is None:
-        return ""
-    if isinstance(moment, datetime):
-        return f"{moment:%d/%m/%Y %H:%M:%S}"
-    return f"{moment:%d/%m/%Y}"
+    return brazilian_date(moment, seconds=True)
 
 
 def competencia(month: Month) -> str:

@@ -39,10 +39,10 @@ def whole_number(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-def brazilian_date(value: date | datetime | None) -> str:
-    """date(2025, 6, 2) -> '02/06/2025'; a datetime keeps its time: '02/06/2025 19:00'."""
+def brazilian_date(value: date | datetime | None, seconds: bool = False) -> str:
+    """date(2025, 6, 2) -> '02/06/2025'; a datetime keeps its time: '02/06/2025 19:00' ('19:00:00' with seconds)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return f"{value:%d/%m/%Y %H:%M}"
+        return f"{value:%d/%m/%Y %H:%M:%S}" if seconds else f"{value:%d/%m/%Y %H:%M}"
     return f"{value:%d/%m/%Y}"
