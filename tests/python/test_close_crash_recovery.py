@@ -4,8 +4,8 @@ Issue 11: a SIGKILL between the ledger write and the folder rename used to
 leave `ledger/2025-06.csv` without `close-2025-06/`, and every retry was
 refused. The close now has one commit point (a journal) and recovers on start.
 
-The module crashes one real `pgb close --month 2025-06` at the commit (the
-issue's case, through Dagster) and retries it with the same plain command.
+The module crashes one real `pgb close --month 2025-05` at the commit (the
+issue's case, through Dagster; May is the fixture's first month to close) and retries it with the same plain command.
 Then, on the warehouse that close published, every stage of CLOSE_STAGES is
 crashed in a fresh reports folder by a child process running the close
 library (PGB_FAULT_AT=<stage>: the process SIGKILLs itself there), and
@@ -29,10 +29,11 @@ import pytest
 from payroll.close import CLOSE_STAGES, FAULT_VARIABLE, fault_point
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-JUNE_EXPORTS = REPO_ROOT / "tests" / "fixtures" / "pgb_rules"
+FIXTURE_EXPORTS = REPO_ROOT / "tests" / "fixtures" / "pgb_rules"
 PACKAGE_FILES = sorted(["adjustments.csv", "close.xlsx", "held.csv", "manifest.json", "payments.csv",
-                        "rejections.csv", "summary.html"])
-MONTH = "2025-06"
+                        "rejections.csv", "summary.html", "tasks.csv"])
+# The fixture's first month with an evaluated task: a first close (months close in order from it).
+MONTH = "2025-05"
 
 # The child process: a close of the library, as `pgb close` runs it after the pipeline (recover first; a
 # month that recovery finished is not closed again).
@@ -86,7 +87,7 @@ def crashed_close(tmp_path_factory):
     root = tmp_path_factory.mktemp("crash")
     exports, reports, warehouse = root / "exports", root / "reports", root / "warehouse" / "pgb.duckdb"
     exports.mkdir()
-    for export in JUNE_EXPORTS.glob("raw_*.csv"):
+    for export in FIXTURE_EXPORTS.glob("raw_*.csv"):
         shutil.copy2(export, exports / export.name)
     env = {
         **os.environ,
