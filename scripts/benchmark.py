@@ -414,10 +414,10 @@ def close_breakdown(measurement: Measurement, run_dir: Path, env: dict[str, str]
         return end - start, measurement.tree_peak_between(start, end)
 
     parts: list[tuple[str, float, float | None]] = []
-    groups = {"GX (step raw_exports)": [], "dbt build (step pgb_dbt)": [], "reports (other steps)": []}
+    groups = {"GX (step raw_exports)": [], "dbt build (step pgb_dbt)": [], "close_package and reports (other steps)": []}
     for step_key, start, end in record["steps"]:
         key = ("GX (step raw_exports)" if step_key == "raw_exports"
-               else "dbt build (step pgb_dbt)" if step_key == "pgb_dbt" else "reports (other steps)")
+               else "dbt build (step pgb_dbt)" if step_key == "pgb_dbt" else "close_package and reports (other steps)")
         groups[key].append((start, end))
     for label, windows in groups.items():
         finished = [(s, e) for s, e in windows if s is not None and e is not None]
@@ -436,7 +436,7 @@ def close_breakdown(measurement: Measurement, run_dir: Path, env: dict[str, str]
             by_type[kind] = by_type.get(kind, 0.0) + node["execution_time"]
         note = "dbt build thread-seconds: " + ", ".join(f"{kind} {seconds:,.1f}" for kind, seconds in
                                                        sorted(by_type.items()))
-    parts.append(("package (after the Dagster run)",) + window(record["end"], measurement.ended_at))
+    parts.append(("after the Dagster run (the command ends)",) + window(record["end"], measurement.ended_at))
     accounted = sum(seconds for _, seconds, _ in parts)
     parts.append(("overhead (start-up, parse, Dagster, hashing)", measurement.wall_seconds - accounted,
                   measurement.tree_peak_between(measurement.started_at, record["start"])))
