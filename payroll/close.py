@@ -172,17 +172,18 @@ def close_month(
                 "input files changed after the pipeline checked and loaded them, so the warehouse does not "
                 f"match them: {', '.join(changed)}. Run the close again on stable files."
             )
-        snapshot = read_snapshot(warehouse, project_dir, month)
+        excluding = month if reopen else None
+        snapshot = read_snapshot(warehouse, project_dir, month, ledger_files=ledger.files(excluding))
         if fingerprint_inputs(project_dir) != inputs:
             raise CloseFailed("an input file changed while the close read the warehouse: run the close again on stable files.")
-        excluding = month if reopen else None
         earlier_closes = [closed for closed in ledger.closed_months() if closed != excluding]
         closed_at = now()
         package = build_package(
             month,
             snapshot,
-            standing=ledger.standing(excluding),
-            earlier_entries=ledger.entries(excluding),
+            standing=snapshot.ledger_standing,  # only the tasks whose standing differs (read by DuckDB)
+            earlier_entries=[],
+            earlier_history=snapshot.ledger_history,
             ledger_start=earlier_closes[0] if earlier_closes else month,
             signature=Signature(prepared_by or operator_name(), closed_at, run_id),
         )

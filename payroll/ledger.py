@@ -74,6 +74,10 @@ class Ledger:
             return []
         return sorted(Month.parse(path.stem) for path in self.folder.glob("????-??.csv"))
 
+    def files(self, excluding: Month | None = None) -> list[Path]:
+        """The ledger file of every close, oldest first (optionally without one close)."""
+        return [self.file_of(month) for month in self.closed_months() if month != excluding]
+
     def entries(self, excluding: Month | None = None) -> list[LedgerEntry]:
         """Every row of every close, oldest close first (optionally without one close)."""
         rows: list[LedgerEntry] = []

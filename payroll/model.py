@@ -97,6 +97,11 @@ class WarehouseSnapshot:
     rule_titles: dict[str, str]
     month_db: duckdb.DuckDBPyConnection | None = None
     unit_names: dict[str, str] = field(default_factory=dict)  # APS code -> name (raw_aps)
+    # Read with the ledger (read_snapshot(..., ledger_files=...)): the standing of the earlier tasks whose
+    # standing differs from the warehouse (the only ones `tasks` then holds), and per close and kind of
+    # entry the amounts the ledger paid: (closed month, decisions, adjustments).
+    ledger_standing: dict | None = None
+    ledger_history: tuple[tuple[str, object, object], ...] | None = None
 
     def violations_of(self, task_id: str) -> tuple[Violation, ...]:
         return self.violations_by_task.get(task_id, ())

@@ -259,6 +259,7 @@ def build_package(
     earlier_entries: list[LedgerEntry],
     ledger_start: Month,
     signature: Signature | None = None,
+    earlier_history: tuple[tuple[str, Decimal, Decimal], ...] | None = None,
 ) -> ClosePackage:
     """The month's tasks and the adjustments of earlier ones, from one warehouse snapshot.
 
@@ -273,7 +274,9 @@ def build_package(
     # close has decided is carried here, even one before the ledger's first close.
     adjustments = find_adjustments(month, EARLIEST_MONTH, standing, snapshot)
     payments = payment_rows(snapshot, adjustments)
-    history = close_history(earlier_entries) + [
+    earlier = ([HistoryRow(closed, money(decisions), money(adjusted)) for closed, decisions, adjusted in earlier_history]
+               if earlier_history is not None else close_history(earlier_entries))
+    history = earlier + [
         HistoryRow(str(month), total(p.amount for p in payments), total(p.adjustments for p in payments))
     ]
     return ClosePackage(

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from payroll.errors import CloseFailed
+from payroll.ledger import LedgerEntry
 from payroll.model import ParameterRow, PayeeMonthPayment, Professional, TaskPayment, Violation, WarehouseSnapshot
 from payroll.money import money
 from payroll.months import Month
@@ -42,6 +43,41 @@ EARLIER_TASKS_SQL = f"""
     inner join fct_task_evaluations as evaluations on payments.task_id = evaluations.task_id
     where payments.reference_month < $1::date
     order by payments.task_id
+"""
+# With the ledger: only the earlier tasks whose standing in the ledger differs from the warehouse (outcome or
+# amount paid), or that one side lacks, reach Python; find_adjustments would drop every other one. The ledger
+# files are read by DuckDB, so month 24 reads no more Python rows than month 1 (about the changes only).
+LEDGER_ROWS = "read_csv($files, header = true, all_varchar = true, encoding = 'utf-8')"
+LEDGER_COLUMNS = ("closed_month", "entry", "task_id", "reference_month", "payee_siape", "outcome", "rules",
+                  "due_amount", "paid_amount", "delta_amount")
+NO_LEDGER_ROWS = "(select " + ", ".join(f"null::varchar as {name}" for name in LEDGER_COLUMNS) + " where false)"
+ADJUSTMENT_CANDIDATES_SQL = """
+    create or replace table memory.main.ledger_standing as
+    select * from {ledger_rows}
+    qualify row_number() over (partition by task_id order by closed_month desc) = 1;
+    create or replace table memory.main.adjustment_candidates as
+    with current_tasks as (
+        select task_id, outcome, payable_amount from {task_payments} where reference_month < $month::date
+    )
+    select coalesce(standing.task_id, current_tasks.task_id) as task_id
+    from memory.main.ledger_standing as standing
+    full outer join current_tasks on standing.task_id = current_tasks.task_id
+    where
+        standing.task_id is null
+        or current_tasks.task_id is null
+        or standing.outcome is distinct from current_tasks.outcome
+        or cast(standing.paid_amount as decimal(18, 2)) <> current_tasks.payable_amount;
+    delete from memory.main.ledger_standing
+    where task_id not in (select task_id from memory.main.adjustment_candidates);
+"""
+LEDGER_HISTORY_SQL = """
+    select
+        closed_month,
+        coalesce(sum(cast(delta_amount as decimal(18, 2))) filter (where entry = 'decision'), 0),
+        coalesce(sum(cast(delta_amount as decimal(18, 2))) filter (where entry = 'adjustment'), 0)
+    from {ledger_rows}
+    group by closed_month
+    order by closed_month
 """
 EARLIER_VIOLATIONS_SQL = f"""
     select violations.task_id, violations.rule_code, coalesce(violations.rule_title, ''), violations.evidence
@@ -181,7 +217,8 @@ def month_database() -> duckdb.DuckDBPyConnection:
     return database
 
 
-def read_snapshot(warehouse: Path, project_dir: Path, month: Month) -> WarehouseSnapshot:
+def read_snapshot(warehouse: Path, project_dir: Path, month: Month,
+                  ledger_files: list[Path] | None = None) -> WarehouseSnapshot:
     """One consistent read of the published warehouse: small tables into Python, the month's tasks into memory DuckDB.
 
     The warehouse is attached read-only to the in-memory database, so the
@@ -195,7 +232,7 @@ def read_snapshot(warehouse: Path, project_dir: Path, month: Month) -> Warehouse
         database.execute("attach ? as warehouse (read_only)", [str(warehouse)])
         try:
             database.execute("use warehouse")
-            snapshot = _read_attached(database, warehouse, month, project_dir)
+            snapshot = _read_attached(database, warehouse, month, project_dir, ledger_files)
         finally:
             database.execute("use memory")
             database.execute("detach warehouse")
@@ -214,16 +251,27 @@ def unit_names(connection: duckdb.DuckDBPyConnection, project_dir: Path) -> dict
 
 
 def _read_attached(connection: duckdb.DuckDBPyConnection, warehouse: Path, month: Month,
-                   project_dir: Path) -> WarehouseSnapshot:
+                   project_dir: Path, ledger_files: list[Path] | None = None) -> WarehouseSnapshot:
     missing = [table for table in REQUIRED_TABLES if not table_exists(connection, table)]
     if missing:
         raise CloseFailed(f"{warehouse} has no {', '.join(missing)}: build the marts first (pgb close builds them).")
     connection.execute(MONTH_TASKS_SQL, [month.first_day])
     connection.execute(MONTH_VIOLATIONS_SQL)
-    tasks = tuple(_task(row) for row in connection.execute(EARLIER_TASKS_SQL, [month.first_day]).fetchall())
+    earlier_tasks_sql, earlier_violations_sql = EARLIER_TASKS_SQL, EARLIER_VIOLATIONS_SQL
+    standing, history = None, None
+    if ledger_files is not None:
+        standing, history = _read_ledger(connection, month, [str(path) for path in ledger_files])
+        only_candidates = "payments.task_id in (select task_id from memory.main.adjustment_candidates) and "
+        earlier_tasks_sql = EARLIER_TASKS_SQL.replace("where payments.reference_month", "where " + only_candidates
+                                                      + "payments.reference_month")
+        earlier_violations_sql = EARLIER_VIOLATIONS_SQL.replace(
+            f"select task_id from {TASK_PAYMENTS} where reference_month < $1::date",
+            f"select task_id from {TASK_PAYMENTS} where reference_month < $1::date and task_id in "
+            "(select task_id from memory.main.adjustment_candidates)")
+    tasks = tuple(_task(row) for row in connection.execute(earlier_tasks_sql, [month.first_day]).fetchall())
     month_payments = read_month_payments(connection, month)
     violations_by_task: dict[str, list[Violation]] = defaultdict(list)
-    for row in connection.execute(EARLIER_VIOLATIONS_SQL, [month.first_day]).fetchall():
+    for row in connection.execute(earlier_violations_sql, [month.first_day]).fetchall():
         violations_by_task[row[0]].append(Violation(*row))
     professionals = {
         siape: Professional(siape, name or "", unit_code)
@@ -241,7 +289,26 @@ def _read_attached(connection: duckdb.DuckDBPyConnection, warehouse: Path, month
         rule_titles=rule_titles,
         month_db=connection,
         unit_names=units,
+        ledger_standing=standing,
+        ledger_history=history,
     )
+
+
+def _read_ledger(connection: duckdb.DuckDBPyConnection, month: Month, files: list[str]):
+    """The standing of the earlier tasks that differ from the warehouse, and what each close paid."""
+    ledger_rows = LEDGER_ROWS if files else NO_LEDGER_ROWS
+    parameters = {"files": files} if files else {}
+    for statement in ADJUSTMENT_CANDIDATES_SQL.format(ledger_rows=ledger_rows, task_payments=TASK_PAYMENTS).split(";"):
+        if statement.strip():
+            used = {**parameters, "month": month.first_day}
+            connection.execute(statement, {name: value for name, value in used.items() if f"${name}" in statement} or None)
+    columns = ", ".join(LEDGER_COLUMNS)
+    standing = {
+        row[2]: LedgerEntry.from_row(dict(zip(LEDGER_COLUMNS, row, strict=True)))
+        for row in connection.execute(f"select {columns} from memory.main.ledger_standing order by task_id").fetchall()
+    }
+    history = tuple(connection.execute(LEDGER_HISTORY_SQL.format(ledger_rows=ledger_rows), parameters or None).fetchall())
+    return standing, history
 
 
 def _task(row: tuple) -> TaskPayment:

@@ -34,9 +34,13 @@ from openpyxl import load_workbook
 from orchestration.close_package import REFUSED
 from orchestration.factory import build_definitions
 from orchestration.launch import outcome_of
+from payroll.adjustments import find_adjustments
 from payroll.close import close_month
 from payroll.errors import CloseFailed
+from payroll.ledger import Ledger
 from payroll.months import Month
+from payroll.package import EARLIEST_MONTH, close_history
+from payroll.warehouse import read_snapshot
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 JUNE_EXPORTS = REPO_ROOT / "tests" / "fixtures" / "pgb_rules"
@@ -346,3 +350,21 @@ def test_a_close_past_the_early_checks_is_refused_by_the_asset(closes, monkeypat
     assert "2025-06 is already closed" in refusal
     assert REFUSED in result.get_step_failure_events()[0].step_failure_data.user_failure_data.metadata
     assert tree_fingerprint(closes.reports) == before
+
+
+@pytest.mark.parametrize(("month", "reopened"), [("2025-07", "2025-07"), ("2025-08", None)])
+def test_the_ledger_read_by_duckdb_gives_the_adjustments_of_the_full_comparison(closes, monkeypatch, month, reopened):
+    """The close reads the ledger in DuckDB and brings into Python only the earlier tasks whose standing
+    differs from the warehouse: the adjustments and the history of closes are those of comparing everything."""
+    in_process_env(closes, monkeypatch)
+    ledger, closing = Ledger(closes.reports / "ledger"), Month.parse(month)
+    excluding = Month.parse(reopened) if reopened else None
+    everything = read_snapshot(closes.warehouse, REPO_ROOT, closing)
+    by_ledger = read_snapshot(closes.warehouse, REPO_ROOT, closing, ledger_files=ledger.files(excluding))
+    expected = find_adjustments(closing, EARLIEST_MONTH, ledger.standing(excluding), everything)
+    assert find_adjustments(closing, EARLIEST_MONTH, by_ledger.ledger_standing, by_ledger) == expected
+    assert len(by_ledger.tasks) < len(everything.tasks)
+    history = [(row.month, row.amount, row.adjustments) for row in close_history(ledger.entries(excluding))]
+    assert list(by_ledger.ledger_history) == history
+    if reopened:  # July again, without July's own close: June's late task is an adjustment
+        assert expected
