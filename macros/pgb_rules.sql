@@ -55,6 +55,17 @@
     strftime({{ expression }}, '%Y-%m-%d')
 {%- endmacro %}
 
+{#- An SIAPE HR period in force on a day: inclusive dates, a null end_date is open (contract 3: R414-R417). -#}
+{% macro hr_period_covers(day, periods) -%}
+    {{ day }} >= {{ periods }}.start_date and ({{ periods }}.end_date is null or {{ day }} <= {{ periods }}.end_date)
+{%- endmacro %}
+
+{#- The evidence's name of an HR period: 'período P1 de 2025-06-01 a 2025-06-30' (or 'a em aberto'). -#}
+{% macro hr_period_label(periods) -%}
+    'período ' || {{ periods }}.period_id || ' de ' || {{ evidence_date(periods ~ '.start_date') }}
+    || ' a ' || coalesce({{ evidence_date(periods ~ '.end_date') }}, 'em aberto')
+{%- endmacro %}
+
 {#- A DECIMAL in evidence without trailing zeros: 150.0000 -> 150, 89.9900 -> 89.99. -#}
 {% macro evidence_decimal(expression) -%}
     rtrim(rtrim(cast({{ expression }} as varchar), '0'), '.')

@@ -15,7 +15,6 @@ hr_periods as (
 
 ),
 
--- Periods are inclusive; a null end_date is open.
 unpaid_leave_on_conclusion_day as (
 
     select
@@ -23,14 +22,12 @@ unpaid_leave_on_conclusion_day as (
         evaluated_tasks.payee_siape,
         evaluated_tasks.concluded_on,
         hr_periods.period_id,
-        'período ' || hr_periods.period_id || ' de ' || {{ evidence_date('hr_periods.start_date') }}
-        || ' a ' || coalesce({{ evidence_date('hr_periods.end_date') }}, 'em aberto') as period_label
+        {{ hr_period_label('hr_periods') }} as period_label
     from evaluated_tasks
     inner join hr_periods
         on
             evaluated_tasks.payee_siape = hr_periods.siape
-            and evaluated_tasks.concluded_on >= hr_periods.start_date
-            and (hr_periods.end_date is null or evaluated_tasks.concluded_on <= hr_periods.end_date)
+            and {{ hr_period_covers('evaluated_tasks.concluded_on', 'hr_periods') }}
     where hr_periods.kind = 'licenca_sem_vencimento'
 
 ),

@@ -23,7 +23,6 @@ hr_periods as (
 
 ),
 
--- Periods are inclusive; a null end_date is open.
 cession_outside_allowed_organs_on_conclusion_day as (
 
     select
@@ -31,8 +30,7 @@ cession_outside_allowed_organs_on_conclusion_day as (
         evaluated_tasks.payee_siape,
         evaluated_tasks.concluded_on,
         hr_periods.period_id,
-        'período ' || hr_periods.period_id || ' de ' || {{ evidence_date('hr_periods.start_date') }}
-        || ' a ' || coalesce({{ evidence_date('hr_periods.end_date') }}, 'em aberto')
+        {{ hr_period_label('hr_periods') }}
         || ', cedido a ' || coalesce(hr_periods.ceded_to, '(órgão não informado)') as period_label
     from evaluated_tasks
     inner join parameters_by_day
@@ -40,8 +38,7 @@ cession_outside_allowed_organs_on_conclusion_day as (
     inner join hr_periods
         on
             evaluated_tasks.payee_siape = hr_periods.siape
-            and evaluated_tasks.concluded_on >= hr_periods.start_date
-            and (hr_periods.end_date is null or evaluated_tasks.concluded_on <= hr_periods.end_date)
+            and {{ hr_period_covers('evaluated_tasks.concluded_on', 'hr_periods') }}
     where
         hr_periods.kind = 'cessao'
         and not {{ in_list('hr_periods.ceded_to', 'parameters_by_day.r415_allowed_cession_organs') }}
