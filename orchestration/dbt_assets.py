@@ -7,24 +7,27 @@ and a failed blocking check stops the dbt step before anything is rebuilt.
 """
 
 
+import importlib.metadata
 import os
 import shutil
 import sys
 import warnings
 from datetime import date, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from packaging.version import Version
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.dbt_args import dbt_build_args, dbt_month_selection, layer_of
 from orchestration.export_checks import record_accepted_delivery
 from orchestration.partitions import months_in_window
-from orchestration.warehouse import building, environment
+from orchestration.warehouse import build_file_for, building, environment
 from pgb_shared import settings
 from pgb_shared.exports import RAW_EXPORTS
 
@@ -33,6 +36,7 @@ RUN_TARGET_PREFIX = "dagster-"
 # scripts/benchmark.py reads the run_results.json of the run it just timed, and a failed run's dbt.log
 # helps whoever reads the failure: the newest few run folders stay, older ones are removed.
 RUN_TARGETS_KEPT = 3
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
 def prune_run_targets(target_dir: Path, keep: int = RUN_TARGETS_KEPT) -> tuple[list[Path], list[str]]:
@@ -147,13 +151,47 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
+class PgbDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource, without the dbt adapter it opens in this process before every command.
+
+    dagster-dbt loads the profile and registers the adapter (about 2 s a command) only for
+    `fetch_row_counts` and `fetch_column_metadata`, which this project does not use: its column types
+    come from the manifest (PgbDbtTranslator.get_metadata) and dbt itself runs in a subprocess.
+    """
+
+    def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 - the signature dagster-dbt calls
+        return None
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        """The dbt-core installed beside this Python, read from its metadata: dagster-dbt runs `dbt --version`
+        (1.4 s) once per resource, that is once per run and once per parse."""
+        if Path(self.dbt_executable) == Path(sys.executable).parent / "dbt":
+            return Version(importlib.metadata.version("dbt-core"))
+        return super()._cli_version
+
+
 def dbt_resource(project: DbtProject) -> DbtCliResource:
-    return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+    return PgbDbtCliResource(project_dir=project, dbt_executable=dbt_executable())
 
 
 def parse_manifest(project: DbtProject) -> None:
-    """`dbt parse` into the project's target path (writes nothing else)."""
-    dbt_resource(project).cli(["parse", "--quiet"], target_path=Path(project.target_path)).wait()
+    """`dbt parse` into the project's target path (writes nothing else).
+
+    With the profile pointing at the build file, as in the runs' `dbt build`: dbt keeps its partial-parse
+    state only for the profile it parsed with, and each run starts from this state (copy_parse_state).
+    """
+    with environment(PGB_DUCKDB_PATH=str(build_file_for(settings.warehouse_path(Path(project.project_dir))))):
+        dbt_resource(project).cli(["parse", "--quiet"], target_path=Path(project.target_path)).wait()
+
+
+def copy_parse_state(project_target: Path, run_target: Path) -> None:
+    """Start a run's dbt target folder from the project's partial-parse state, so `dbt build` parses only
+    what changed (dagster-dbt would copy it from target/ only, not from PGB_DBT_TARGET_PATH)."""
+    state = project_target / PARTIAL_PARSE_FILE
+    if state.exists():
+        run_target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(state, run_target / PARTIAL_PARSE_FILE)
 
 
 def make_dbt_project(project_dir: Path) -> DbtProject:
@@ -204,11 +242,12 @@ def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDef
         target = settings.dbt_target_dir(project_dir) / f"{RUN_TARGET_PREFIX}{context.run.run_id[:8]}"
         start_fresh = months is None and _every_dbt_asset_selected(context)
         try:
-            with building(final, context.run.run_id, start_fresh=start_fresh) as build:
+            with building(final, start_fresh=start_fresh) as build:
                 context.log.info(
                     f"dbt builds {'every month' if months is None else months} into {build}; "
                     f"{final} is replaced only if it succeeds"
                 )
+                copy_parse_state(Path(project.target_path), target)
                 with environment(PGB_DUCKDB_PATH=str(build), PGB_MONTH=months or ""):
                     # Held back until the swap: a failed build must record no materialization.
                     events = list(dbt.cli(args, context=context, target_path=target).stream())

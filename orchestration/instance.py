@@ -1,8 +1,8 @@
 """The Dagster instance the project runs on ($DAGSTER_HOME, default .dagster_home/).
 
 Its dagster.yaml limits every pool, hence the `duckdb` pool, to one step at a
-time across runs: no two steps ever write the warehouse at once. Written once
-if missing; a user's own dagster.yaml is left alone (it must keep the limit).
+time across runs: no two steps ever write the warehouse at once. Written if
+missing (or an older version of ours); a user's own dagster.yaml is left alone (it must keep the limit).
 
     python -m orchestration.instance     # what `make setup` should run
 
@@ -24,9 +24,18 @@ import dagster as dg
 
 from pgb_shared.settings import PROJECT_DIR
 
-DAGSTER_YAML = """\
-# Written by orchestration/instance.py. The `duckdb` pool (the dbt step) runs
-# one step at a time: DuckDB allows a single writer.
+WRITTEN_BY_US = "# Written by orchestration/instance.py."
+DAGSTER_YAML = f"""\
+{WRITTEN_BY_US} The `duckdb` pool (the dbt step) runs
+# one step at a time: DuckDB allows a single writer. The storage is Dagster's
+# SQLite storage whose event log stays open (orchestration/dagster_storage.py).
+storage:
+  custom:
+    module: orchestration.dagster_storage
+    class: PgbSqliteStorage
+    config:
+      base_dir:
+        env: DAGSTER_HOME
 concurrency:
   pools:
     default_limit: 1
@@ -46,7 +55,9 @@ def prepare_dagster_home() -> Path:
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    # Ours is brought up to date (an older version of it lacks the storage); a user's own is left alone.
+    current = config.read_text(encoding="utf-8") if config.exists() else None
+    if current is None or (current.startswith(WRITTEN_BY_US) and current != DAGSTER_YAML):
         config.write_text(DAGSTER_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
@@ -120,11 +131,18 @@ def recover_dead_runs(instance: dg.DagsterInstance, cleanup: Callable[[str], Non
         message = (f"its process (pid {run.tags[PID_TAG]} on {run.tags[HOST_TAG]}) is gone: killed, or the machine "
                    "stopped; marked failed by a later pgb run, which freed its pool slots")
         instance.report_run_failed(run, message)
-        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
-        if cleanup is not None:
+        # The build file has one name for every run: it is the dead run's only while that run holds the
+        # duckdb slot (then nobody else can be building), so it is removed before the slot is given back.
+        if cleanup is not None and run.run_id in pool_holders(instance):
             cleanup(run.run_id)
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         lines.append(f"recovered run {run.run_id} of {run.job_name}: {message}")
     return lines
+
+
+def pool_holders(instance: dg.DagsterInstance) -> set[str]:
+    """The runs holding a slot of the duckdb pool (at most one: its limit is 1)."""
+    return {slot.run_id for slot in instance.event_log_storage.get_concurrency_info(DUCKDB_POOL).claimed_slots}
 
 
 def _started(instance: dg.DagsterInstance, run_id: str) -> str:

@@ -176,8 +176,8 @@ def materialize(
         else:
             print(f"pgb: {line}", flush=True)
 
-    def remove_build_file(run_id: str) -> None:  # what a killed dbt step left beside the warehouse
-        remove_database(build_file_for(warehouse_path(project_dir), run_id))
+    def remove_build_file(_run_id: str) -> None:  # what a killed dbt step left beside the warehouse
+        remove_database(build_file_for(warehouse_path(project_dir)))
 
     with dg.DagsterInstance.get() as instance:
         for line in recover_dead_runs(instance, remove_build_file):  # killed runs give their pool slot back
