@@ -13,6 +13,7 @@ again, must give the same rows as a single build of every month.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -66,6 +67,7 @@ def builds(tmp_path_factory):
             built = dbt(project, run_env, "run")
             assert built.returncode == 0, f"{build} {month}: {built.stdout[-3000:]}"
         warehouses[build] = mart_rows(root / f"{build}.duckdb")
+    warehouses["paths"] = {"project": project, "month-by-month": root / "month-by-month.duckdb"}
     return warehouses
 
 
@@ -83,3 +85,46 @@ def test_month_runs_give_the_rows_of_a_build_over_every_month(builds, mart):
     extra = set(month_by_month) - set(every_month)
     assert not missing and not extra, f"{mart}: {len(missing)} rows missing, {len(extra)} extra, e.g. {sorted(missing | extra)[:3]}"
     assert len(every_month) == len(month_by_month)
+
+
+HISTORY_CHECKS = "test_name:unique_in_this_run test_name:relationships_in_this_run"
+
+
+def history_checks(builds, warehouse: Path, month: str):
+    env = {**os.environ, "PGB_DUCKDB_PATH": str(warehouse), "PGB_MONTH": month, "DO_NOT_TRACK": "1"}
+    env.pop("PGB_EXPORTS_DIR", None)
+    return dbt(builds["paths"]["project"], env, "test", "--select", HISTORY_CHECKS)
+
+
+def test_a_monthly_runs_history_checks_catch_a_duplicate_or_an_orphan_of_its_month(builds, tmp_path):
+    """The checks of the tables that keep every month look at the run's month only, yet against the whole
+    history: a July task whose row of an earlier month stayed is a duplicate, and a July payment or violation
+    without its July verdict is an orphan. Earlier months' rows alone are not the July run's to judge."""
+    warehouse = tmp_path / "history.duckdb"
+    shutil.copy(builds["paths"]["month-by-month"], warehouse)
+    clean = history_checks(builds, warehouse, "2025-07-01")
+    assert clean.returncode == 0, clean.stdout[-3000:]
+    assert clean.stdout.count(" PASS ") >= 5, clean.stdout[-3000:]
+    with duckdb.connect(str(warehouse)) as con:
+        [(rejected,)] = con.execute(
+            "select min(task_id) from fct_task_rule_violations where reference_month = date '2025-07-01'").fetchall()
+        [(paid,)] = con.execute(
+            "select min(task_id) from fct_task_payments where reference_month = date '2025-07-01' "
+            "and task_id not in (select task_id from fct_task_rule_violations)").fetchall()
+        # A July task still present in May (as if it had moved), in the verdicts and in the NB uses.
+        con.execute("insert into fct_task_evaluations select * replace (date '2025-05-01' as reference_month) "
+                    "from fct_task_evaluations where task_id = ?", [paid])
+        con.execute("insert into int_tasks__root_nb_uses select * replace (date '2025-05-01' as reference_month) "
+                    "from int_tasks__root_nb_uses where reference_month = date '2025-07-01' limit 1")
+        # A July verdict lost: its violations are orphans.
+        con.execute("delete from fct_task_evaluations where task_id = ?", [rejected])
+    broken = history_checks(builds, warehouse, "2025-07-01")
+    assert broken.returncode != 0
+    failed = {line.split(" FAIL ")[1].split()[1] for line in broken.stdout.splitlines() if " FAIL " in line}
+    assert any(name.startswith("unique_in_this_run_fct_task_evaluations") for name in failed), broken.stdout[-3000:]
+    assert any(name.startswith("unique_in_this_run_int_tasks__root_nb_uses") for name in failed), failed
+    assert any(name.startswith("relationships_in_this_run_fct_task_rule_violations") for name in failed), failed
+    assert any(name.startswith("relationships_in_this_run_fct_task_payments") for name in failed), failed
+    # June's run does not judge July's rows.
+    june = history_checks(builds, warehouse, "2025-06-01")
+    assert june.returncode == 0, june.stdout[-3000:]
