@@ -34,17 +34,33 @@ payee_queue_adhesions as (
 
 ),
 
-final as (
+-- Evidence only for the tasks that fail: building the list of adhesions for
+-- every task and dropping most of them costs more than the rule itself.
+tasks_without_homologated_adhesion as (
 
-    select
-        task_id,
-        'O servidor ' || any_value(payee_siape) || ' tem adesão à fila '
-        || any_value(queue_code) || ' no PAT, mas nenhuma concluída e homologada ('
-        || string_agg(adhesion_task_id || ' ' || status || coalesce('/' || homologation, ''), '; ' order by adhesion_task_id)
-        || ').' as evidence
+    select task_id
     from payee_queue_adhesions
     group by task_id
     having not bool_or(is_homologated)
+
+),
+
+final as (
+
+    select
+        payee_queue_adhesions.task_id,
+        'O servidor ' || any_value(payee_queue_adhesions.payee_siape) || ' tem adesão à fila '
+        || any_value(payee_queue_adhesions.queue_code) || ' no PAT, mas nenhuma concluída e homologada ('
+        || string_agg(
+            payee_queue_adhesions.adhesion_task_id || ' ' || payee_queue_adhesions.status
+            || coalesce('/' || payee_queue_adhesions.homologation, ''),
+            '; ' order by payee_queue_adhesions.adhesion_task_id
+        )
+        || ').' as evidence
+    from payee_queue_adhesions
+    inner join tasks_without_homologated_adhesion
+        on payee_queue_adhesions.task_id = tasks_without_homologated_adhesion.task_id
+    group by payee_queue_adhesions.task_id
 
 )
 

@@ -41,21 +41,33 @@ homologated_adhesions as (
 
 ),
 
-final as (
+-- Evidence only for the tasks that fail (see r401).
+tasks_outside_every_window as (
 
-    select
-        task_id,
-        'Tarefa concluída em ' || {{ evidence_date('any_value(concluded_on)') }}
-        || ', fora do período de habilitação do servidor ' || any_value(payee_siape)
-        || ' na fila ' || any_value(queue_code) || ' (adesões homologadas: '
-        || string_agg(
-            adhesion_task_id || ' de ' || coalesce({{ evidence_date('enabled_from') }}, '(sem data)')
-            || ' a ' || coalesce({{ evidence_date('enabled_until') }}, 'em aberto'),
-            '; ' order by adhesion_task_id
-        ) || ').' as evidence
+    select task_id
     from homologated_adhesions
     group by task_id
     having not bool_or(covers_conclusion)
+
+),
+
+final as (
+
+    select
+        homologated_adhesions.task_id,
+        'Tarefa concluída em ' || {{ evidence_date('any_value(homologated_adhesions.concluded_on)') }}
+        || ', fora do período de habilitação do servidor ' || any_value(homologated_adhesions.payee_siape)
+        || ' na fila ' || any_value(homologated_adhesions.queue_code) || ' (adesões homologadas: '
+        || string_agg(
+            homologated_adhesions.adhesion_task_id || ' de '
+            || coalesce({{ evidence_date('homologated_adhesions.enabled_from') }}, '(sem data)')
+            || ' a ' || coalesce({{ evidence_date('homologated_adhesions.enabled_until') }}, 'em aberto'),
+            '; ' order by homologated_adhesions.adhesion_task_id
+        ) || ').' as evidence
+    from homologated_adhesions
+    inner join tasks_outside_every_window
+        on homologated_adhesions.task_id = tasks_outside_every_window.task_id
+    group by homologated_adhesions.task_id
 
 )
 

@@ -124,18 +124,33 @@ dispatches_on_initial_recognitions as (
 
 ),
 
-dispatches_by_task as (
+decisions_by_task as (
 
     select
         task_id,
-        bool_or(is_valid_decision) as has_valid_decision,
-        string_agg(
-            dispatch_id || ' (' || decision || ', por ' || coalesce(siape, 'sistema')
-            || ', em ' || {{ evidence_ts('dispatched_at') }} || ')',
-            ', ' order by dispatch_id
-        ) as dispatches_found
+        bool_or(is_valid_decision) as has_valid_decision
     from dispatches_on_initial_recognitions
     group by task_id
+
+),
+
+-- The dispatches found, listed only for the tasks that fail: most initial
+-- recognitions have their decision, and listing them all costs more than the rule.
+dispatches_by_task as (
+
+    select
+        dispatches_on_initial_recognitions.task_id,
+        string_agg(
+            dispatches_on_initial_recognitions.dispatch_id || ' (' || dispatches_on_initial_recognitions.decision
+            || ', por ' || coalesce(dispatches_on_initial_recognitions.siape, 'sistema')
+            || ', em ' || {{ evidence_ts('dispatches_on_initial_recognitions.dispatched_at') }} || ')',
+            ', ' order by dispatches_on_initial_recognitions.dispatch_id
+        ) as dispatches_found
+    from dispatches_on_initial_recognitions
+    inner join decisions_by_task
+        on dispatches_on_initial_recognitions.task_id = decisions_by_task.task_id
+    where not coalesce(decisions_by_task.has_valid_decision, false)
+    group by dispatches_on_initial_recognitions.task_id
 
 ),
 
@@ -155,9 +170,11 @@ initial_recognitions_without_decision as (
             else ' (despachos no NB ' || initial_recognitions.nb || ': ' || dispatches_by_task.dispatches_found || ')'
         end || '.' as evidence
     from initial_recognitions
+    left join decisions_by_task
+        on initial_recognitions.task_id = decisions_by_task.task_id
     left join dispatches_by_task
         on initial_recognitions.task_id = dispatches_by_task.task_id
-    where not coalesce(dispatches_by_task.has_valid_decision, false)
+    where not coalesce(decisions_by_task.has_valid_decision, false)
 
 ),
 

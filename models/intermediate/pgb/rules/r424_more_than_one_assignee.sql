@@ -15,16 +15,38 @@ task_assignments as (
 
 ),
 
-assignees_by_task as (
+evaluated_assignments as (
 
     select
         task_assignments.task_id,
-        count(distinct task_assignments.siape) as distinct_assignees,
-        string_agg(distinct task_assignments.siape, ', ' order by task_assignments.siape) as assignee_list
+        task_assignments.siape
     from task_assignments
     inner join evaluated_tasks
         on task_assignments.task_id = evaluated_tasks.task_id
-    group by task_assignments.task_id
+
+),
+
+-- Evidence only for the tasks that fail: most tasks have one assignee, and
+-- listing them all to drop them costs more than the rule itself.
+tasks_with_several_assignees as (
+
+    select task_id
+    from evaluated_assignments
+    group by task_id
+    having count(distinct siape) > 1
+
+),
+
+assignees_by_task as (
+
+    select
+        evaluated_assignments.task_id,
+        count(distinct evaluated_assignments.siape) as distinct_assignees,
+        string_agg(distinct evaluated_assignments.siape, ', ' order by evaluated_assignments.siape) as assignee_list
+    from evaluated_assignments
+    inner join tasks_with_several_assignees
+        on evaluated_assignments.task_id = tasks_with_several_assignees.task_id
+    group by evaluated_assignments.task_id
 
 ),
 
@@ -35,7 +57,6 @@ final as (
         'Tarefa atribuída a ' || cast(distinct_assignees as varchar)
         || ' servidores diferentes: ' || assignee_list || '.' as evidence
     from assignees_by_task
-    where distinct_assignees > 1
 
 )
 
