@@ -175,14 +175,49 @@ def dbt_resource(project: DbtProject) -> DbtCliResource:
     return PgbDbtCliResource(project_dir=project, dbt_executable=dbt_executable())
 
 
-def parse_manifest(project: DbtProject) -> None:
+# What dbt parses (dbt_project.yml's paths, the profile, .dbtignore): an edit to any of them needs a new parse.
+PARSED_PATHS = ("models", "macros", "seeds", "tests/generic", "tests/singular", "dbt_project.yml", "profiles.yml",
+                ".dbtignore")
+PARSED_FOR_FILE = "pgb_parsed_for.txt"  # beside the manifest: the build file the parse's profile pointed at
+
+
+def newest_parsed_change(project_dir: Path) -> float:
+    """The newest modification time among the files dbt parses (a seed link counts its target's time)."""
+    newest = 0.0
+    for name in PARSED_PATHS:
+        path = project_dir / name
+        files = [path] if path.is_file() else (p for p in path.rglob("*") if p.is_file()) if path.is_dir() else []
+        for file in files:
+            newest = max(newest, file.stat().st_mtime, file.lstat().st_mtime)
+    return newest
+
+
+def manifest_is_current(project_dir: Path, target_dir: Path, build_file: Path) -> bool:
+    """True when the last parse into `target_dir` was made for `build_file` and no parsed file changed since:
+    parsing again would change nothing (and costs 2 s even when dbt's partial parse has nothing to do)."""
+    manifest, parsed_for = target_dir / "manifest.json", target_dir / PARSED_FOR_FILE
+    if not (manifest.exists() and parsed_for.exists() and (target_dir / PARTIAL_PARSE_FILE).exists()):
+        return False
+    if parsed_for.read_text(encoding="utf-8") != str(build_file):
+        return False
+    return manifest.stat().st_mtime >= newest_parsed_change(project_dir)
+
+
+def parse_manifest(project: DbtProject, only_if_changed: bool = False) -> None:
     """`dbt parse` into the project's target path (writes nothing else).
 
     With the profile pointing at the build file, as in the runs' `dbt build`: dbt keeps its partial-parse
     state only for the profile it parsed with, and each run starts from this state (copy_parse_state).
+    `only_if_changed`: nothing to do when manifest_is_current.
     """
-    with environment(PGB_DUCKDB_PATH=str(build_file_for(settings.warehouse_path(Path(project.project_dir))))):
-        dbt_resource(project).cli(["parse", "--quiet"], target_path=Path(project.target_path)).wait()
+    project_dir, target = Path(project.project_dir), Path(project.target_path)
+    build_file = build_file_for(settings.warehouse_path(project_dir))
+    if only_if_changed and manifest_is_current(project_dir, target, build_file):
+        return
+    (target / PARSED_FOR_FILE).unlink(missing_ok=True)
+    with environment(PGB_DUCKDB_PATH=str(build_file)):
+        dbt_resource(project).cli(["parse", "--quiet"], target_path=target).wait()
+    (target / PARSED_FOR_FILE).write_text(str(build_file), encoding="utf-8")
 
 
 def copy_parse_state(project_target: Path, run_target: Path) -> None:
@@ -267,3 +302,10 @@ def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDef
         yield from events
 
     return pgb_dbt
+
+
+if __name__ == "__main__":
+    # `make setup` and the benchmark parse here: the same profile as the runs' dbt build, so the partial-parse
+    # state they leave is the one every run starts from.
+    parse_manifest(DbtProject(project_dir=settings.PROJECT_DIR, target_path=settings.dbt_target_dir(),
+                              profiles_dir=settings.PROJECT_DIR))

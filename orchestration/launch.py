@@ -158,7 +158,8 @@ def materialize(
     """Run a job for the months [first, last] on the instance in $DAGSTER_HOME.
 
     The models may have changed since `make setup`: dbt must not run a node
-    Dagster's manifest does not know, so it parses first (partial parse: seconds).
+    Dagster's manifest does not know, so it parses first when a file dbt reads
+    changed since the last parse (partial parse: seconds).
     """
     from orchestration.factory import build_definitions
     from orchestration.instance import prepare_dagster_home, recover_dead_runs, watching_the_pool
@@ -167,7 +168,7 @@ def materialize(
 
     with progress.setup() if progress else contextlib.nullcontext():
         prepare_dagster_home()
-        parse_manifest(make_dbt_project(project_dir))
+        parse_manifest(make_dbt_project(project_dir), only_if_changed=True)
         definitions = build_definitions(project_dir)
 
     def say(line: str) -> None:  # on the terminal even when the run's output goes to its log file

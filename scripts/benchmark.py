@@ -88,7 +88,7 @@ PHASES: dict[str, Phase] = {
         "hand-written ordinary-hours query (R403-R407, R429)",
     ),
     "close": Phase("{python} -m orchestration.cli close --month {month}", "end-to-end close: pipeline + package",
-                   prepare="{dbt} parse --quiet --target-path {close_target}"),
+                   prepare="{python} -m orchestration.dbt_assets"),
 }
 
 # Runs each phase and reports the peak RSS of its largest process.

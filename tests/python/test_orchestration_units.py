@@ -254,3 +254,35 @@ def test_column_schema_takes_yaml_data_type_then_seed_column_types():
 def test_export_file_and_its_seed_have_different_labels():
     assert export_asset_key("raw_tasks") == dg.AssetKey(["exports", "raw_tasks_file"])
     assert export_asset_key("raw_tasks").path[-1] != "raw_tasks"
+
+
+def test_a_parse_is_skipped_only_while_nothing_it_read_changed(tmp_path):
+    import os
+
+    from orchestration.dbt_assets import PARSED_FOR_FILE, PARTIAL_PARSE_FILE, manifest_is_current
+
+    project, target = tmp_path / "project", tmp_path / "project" / "target"
+    (project / "models").mkdir(parents=True)
+    (project / "seeds" / "demo").mkdir(parents=True)
+    model, demo_seed = project / "models" / "m.sql", project / "seeds" / "demo" / "raw_x.csv"
+    model.write_text("select 1", encoding="utf-8")
+    demo_seed.write_text("a\n1\n", encoding="utf-8")
+    (project / "seeds" / "raw_x.csv").symlink_to("demo/raw_x.csv")
+    (project / "dbt_project.yml").write_text("name: x", encoding="utf-8")
+    build_file = tmp_path / "pgb.duckdb.tmp-build"
+    assert not manifest_is_current(project, target, build_file)  # never parsed
+    target.mkdir()
+    for name in ("manifest.json", PARTIAL_PARSE_FILE):
+        (target / name).write_text("{}", encoding="utf-8")
+    (target / PARSED_FOR_FILE).write_text(str(build_file), encoding="utf-8")
+    past = (target / "manifest.json").stat().st_mtime - 60
+    for path in (model, demo_seed, project / "dbt_project.yml"):
+        os.utime(path, (past, past))
+    os.utime(project / "seeds" / "raw_x.csv", (past, past), follow_symlinks=False)
+    assert manifest_is_current(project, target, build_file)
+    assert not manifest_is_current(project, target, tmp_path / "other.duckdb.tmp-build")  # another profile
+    os.utime(demo_seed, None)  # a seed edited through its link's target
+    assert not manifest_is_current(project, target, build_file)
+    os.utime(demo_seed, (past, past))
+    os.utime(model, None)
+    assert not manifest_is_current(project, target, build_file)
