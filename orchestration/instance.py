@@ -12,6 +12,7 @@ pool slot back, so later runs do not wait forever (see recover_dead_runs).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -25,7 +26,12 @@ import dagster as dg
 from pgb_shared.settings import PROJECT_DIR
 
 WRITTEN_BY_US = "# Written by orchestration/instance.py."
-DAGSTER_YAML = f"""\
+
+
+def dagster_yaml(home: Path) -> str:
+    """Our dagster.yaml for `home`: its storage path is written out (a reader that loads the folder without
+    $DAGSTER_HOME set must find it too), and a moved folder gets its file rewritten by the next run."""
+    return f"""\
 {WRITTEN_BY_US} The `duckdb` pool (the dbt step) runs
 # one step at a time: DuckDB allows a single writer. The storage is Dagster's
 # SQLite storage whose event log stays open (orchestration/dagster_storage.py).
@@ -34,8 +40,7 @@ storage:
     module: orchestration.dagster_storage
     class: PgbSqliteStorage
     config:
-      base_dir:
-        env: DAGSTER_HOME
+      base_dir: {json.dumps(str(home))}
 concurrency:
   pools:
     default_limit: 1
@@ -57,8 +62,8 @@ def prepare_dagster_home() -> Path:
     config = home / "dagster.yaml"
     # Ours is brought up to date (an older version of it lacks the storage); a user's own is left alone.
     current = config.read_text(encoding="utf-8") if config.exists() else None
-    if current is None or (current.startswith(WRITTEN_BY_US) and current != DAGSTER_YAML):
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    if current is None or (current.startswith(WRITTEN_BY_US) and current != dagster_yaml(home)):
+        config.write_text(dagster_yaml(home), encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

@@ -12,8 +12,8 @@ from dagster._core.utils import make_new_run_id
 from sqlalchemy import text
 
 from orchestration.dagster_storage import KeptOpenSqliteEventLogStorage
-from orchestration.instance import (DAGSTER_YAML, DUCKDB_POOL, HOST_TAG, PID_START_TAG, PID_TAG, prepare_dagster_home,
-                                    recover_dead_runs)
+from orchestration.instance import (DUCKDB_POOL, HOST_TAG, PID_START_TAG, PID_TAG, dagster_yaml,
+                                    prepare_dagster_home, recover_dead_runs)
 
 OLD_VERSION_OF_OURS = """\
 # Written by orchestration/instance.py. The `duckdb` pool (the dbt step) runs
@@ -33,7 +33,7 @@ def test_our_dagster_yaml_is_brought_up_to_date_and_a_users_own_is_left_alone(tm
     (users / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     monkeypatch.setenv("DAGSTER_HOME", str(ours))
     prepare_dagster_home()
-    assert (ours / "dagster.yaml").read_text(encoding="utf-8") == DAGSTER_YAML
+    assert (ours / "dagster.yaml").read_text(encoding="utf-8") == dagster_yaml(ours.resolve())
     monkeypatch.setenv("DAGSTER_HOME", str(users))
     prepare_dagster_home()
     assert (users / "dagster.yaml").read_text(encoding="utf-8") == "telemetry:\n  enabled: false\n"
@@ -52,6 +52,7 @@ def test_events_kept_open_in_one_process_are_read_by_another_instance(tmp_path, 
         results = [dg.materialize([counted], instance=writer, partition_key=key) for key in ("a", "b", "c")]
         assert all(result.success for result in results)
         # Still open in the writer: another instance (dagster dev, a later pgb run) reads every event.
+        monkeypatch.delenv("DAGSTER_HOME")  # a reader that loads the folder itself finds the storage too
         with dg.DagsterInstance.from_config(str(tmp_path)) as reader:
             runs = reader.get_runs()
             assert {run.run_id for run in runs} == {result.run_id for result in results}
