@@ -74,19 +74,23 @@ def source_record(csv_file: Path) -> dict[str, object]:
             "ctime_ns": status.st_ctime_ns, "inode": status.st_ino}
 
 
-def read_copy_metadata(copy: Path) -> dict[str, str]:
-    with duckdb.connect(":memory:") as connection:
-        rows = connection.execute("select key, value from parquet_kv_metadata($path)", {"path": str(copy)}).fetchall()
+def read_copy_metadata(copy: Path, connection: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
+    """The copy's key-value metadata: only its footer is read."""
+    if connection is None:
+        with duckdb.connect(":memory:") as own:
+            return read_copy_metadata(copy, own)
+    rows = connection.execute("select key, value from parquet_kv_metadata($path)", {"path": str(copy)}).fetchall()
     return {bytes(key).decode("utf-8"): bytes(value).decode("utf-8") for key, value in rows}
 
 
-def copy_problem(csv_file: Path, deep: bool = False) -> tuple[str | None, dict[str, str]]:
+def copy_problem(csv_file: Path, deep: bool = False,
+                 connection: duckdb.DuckDBPyConnection | None = None) -> tuple[str | None, dict[str, str]]:
     """(why the copy of csv_file must not be read, or None; its metadata). deep: also compare the SHA-256."""
     copy = copy_path_of(csv_file)
     if not copy.exists():
         return "it is missing", {}
     try:
-        metadata = read_copy_metadata(copy)
+        metadata = read_copy_metadata(copy, connection)
         source = json.loads(metadata["source"])
         json.loads(metadata["history"])
     except (duckdb.Error, KeyError, ValueError, UnicodeDecodeError) as error:
@@ -106,13 +110,14 @@ def copy_problem(csv_file: Path, deep: bool = False) -> tuple[str | None, dict[s
 def fresh_copies(csv_files: list[Path], log: Log | None = None) -> list[ColumnarCopy]:
     """A copy for every ledger CSV, in the same order: those stale, missing or unreadable rebuilt (and logged)."""
     copies = []
-    for csv_file in csv_files:
-        problem, metadata = copy_problem(csv_file)
-        if problem is not None:
-            (log or LOGGER.warning)(f"ledger: rebuilding the columnar copy of {csv_file.name} from the CSV, "
-                                    f"the record: {problem} ({copy_path_of(csv_file)})")
-            metadata = write_copy(csv_file)
-        copies.append(ColumnarCopy(csv_file, copy_path_of(csv_file), history_of(metadata)))
+    with duckdb.connect(":memory:") as connection:
+        for csv_file in csv_files:
+            problem, metadata = copy_problem(csv_file, connection=connection)
+            if problem is not None:
+                (log or LOGGER.warning)(f"ledger: rebuilding the columnar copy of {csv_file.name} from the CSV, "
+                                        f"the record: {problem} ({copy_path_of(csv_file)})")
+                metadata = write_copy(csv_file)
+            copies.append(ColumnarCopy(csv_file, copy_path_of(csv_file), history_of(metadata)))
     return copies
 
 
