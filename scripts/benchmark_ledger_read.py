@@ -106,7 +106,7 @@ READINGS = {"csv_window": read_csv_window, "columnar": read_columnar, "build_cop
 def child(reading: str, work: Path, warehouse: Path, month_text: str) -> None:
     from payroll.months import Month
 
-    files = sorted(work.glob("????-??.csv"))
+    files = [path for path in sorted(work.glob("????-??.csv")) if path.stem < month_text]
     result = READINGS[reading](files, warehouse, Month.parse(month_text))
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(result))
