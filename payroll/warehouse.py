@@ -23,7 +23,7 @@ import duckdb
 
 from payroll.errors import CloseFailed
 from payroll.ledger import LedgerEntry
-from payroll.ledger_copies import LOGGER, ColumnarCopy, Log, fresh_copies, history_of, write_copy
+from payroll.ledger_copies import ColumnarCopy, Log, fresh_copies
 from payroll.model import ParameterRow, PayeeMonthPayment, Professional, TaskPayment, Violation, WarehouseSnapshot
 from payroll.money import money
 from payroll.months import Month
@@ -47,7 +47,7 @@ EARLIER_TASKS_SQL = f"""
 """
 # With the ledger: only the earlier tasks whose standing in the ledger differs from the warehouse (outcome or
 # amount paid), or that one side lacks, reach Python; find_adjustments would drop every other one. DuckDB reads
-# the ledger's columnar copies (payroll.ledger_copies), and the history of closes comes from their footers.
+# the ledger's columnar copies (payroll.ledger_copies), and the history of closes comes from their records.
 #
 # A task's standing is its last row in the newest close that mentions it (Ledger.standing). No window runs over
 # every row: a task none of whose decision rows differs from the warehouse, and that has no adjustment, is
@@ -244,13 +244,12 @@ def read_snapshot(warehouse: Path, project_dir: Path, month: Month,
     if not warehouse.exists():
         raise CloseFailed(f"the warehouse {warehouse} does not exist: build it first (pgb close builds it).")
     ledger_copies = None if ledger_files is None else fresh_copies([Path(path).absolute() for path in ledger_files], log)
-    log = log or LOGGER.warning
     database = month_database()
     with contextlib.chdir(project_dir):
         database.execute("attach ? as warehouse (read_only)", [str(warehouse)])
         try:
             database.execute("use warehouse")
-            snapshot = _read_attached(database, warehouse, month, project_dir, ledger_copies, log)
+            snapshot = _read_attached(database, warehouse, month, project_dir, ledger_copies)
         finally:
             database.execute("use memory")
             database.execute("detach warehouse")
@@ -269,8 +268,7 @@ def unit_names(connection: duckdb.DuckDBPyConnection, project_dir: Path) -> dict
 
 
 def _read_attached(connection: duckdb.DuckDBPyConnection, warehouse: Path, month: Month,
-                   project_dir: Path, ledger_copies: list[ColumnarCopy] | None = None,
-                   log: Log | None = None) -> WarehouseSnapshot:
+                   project_dir: Path, ledger_copies: list[ColumnarCopy] | None = None) -> WarehouseSnapshot:
     missing = [table for table in REQUIRED_TABLES if not table_exists(connection, table)]
     if missing:
         raise CloseFailed(f"{warehouse} has no {', '.join(missing)}: build the marts first (pgb close builds them).")
@@ -279,7 +277,7 @@ def _read_attached(connection: duckdb.DuckDBPyConnection, warehouse: Path, month
     earlier_tasks_sql, earlier_violations_sql = EARLIER_TASKS_SQL, EARLIER_VIOLATIONS_SQL
     standing, history = None, None
     if ledger_copies is not None:
-        standing, history = _read_ledger(connection, month, ledger_copies, log)
+        standing, history = _read_ledger(connection, month, ledger_copies)
         only_candidates = "payments.task_id in (select task_id from memory.main.adjustment_candidates) and "
         earlier_tasks_sql = EARLIER_TASKS_SQL.replace("where payments.reference_month", "where " + only_candidates
                                                       + "payments.reference_month")
@@ -313,25 +311,8 @@ def _read_attached(connection: duckdb.DuckDBPyConnection, warehouse: Path, month
     )
 
 
-def _read_ledger(connection: duckdb.DuckDBPyConnection, month: Month, copies: list[ColumnarCopy],
-                 log: Log | None = None):
-    """The standing of the earlier tasks that differ from the warehouse, and what each close paid.
-
-    A copy whose footer reads but whose rows do not (a damaged file) fails the query: then every copy is
-    rebuilt from its CSV, said in the log, and the ledger read once more.
-    """
-    try:
-        return _read_ledger_copies(connection, month, copies)
-    except (duckdb.IOException, duckdb.InvalidInputException) as error:
-        if not copies:
-            raise
-        (log or LOGGER.warning)(f"ledger: a columnar copy could not be read ({str(error).splitlines()[0]}): "
-                                "rebuilding every copy from its CSV")
-        rebuilt = [ColumnarCopy(copy.csv_file, copy.path, history_of(write_copy(copy.csv_file))) for copy in copies]
-        return _read_ledger_copies(connection, month, rebuilt)
-
-
-def _read_ledger_copies(connection: duckdb.DuckDBPyConnection, month: Month, copies: list[ColumnarCopy]):
+def _read_ledger(connection: duckdb.DuckDBPyConnection, month: Month, copies: list[ColumnarCopy]):
+    """The standing of the earlier tasks that differ from the warehouse, and what each close paid."""
     ledger_rows = LEDGER_COPIES if copies else NO_LEDGER_COPIES
     columns = ", ".join(LEDGER_COLUMNS)
     script = ADJUSTMENT_CANDIDATES_SQL.format(

@@ -87,10 +87,10 @@ def assert_columnar_copy_is_the_ledger_file(reports: Path, month: str) -> None:
     """The close (or the recovery that finished it) wrote the copy of the CSV in place: fresh, the same SHA-256,
     the same rows; nothing else in the hidden folder."""
     ledger = reports / "ledger"
-    assert sorted(path.name for path in (ledger / COLUMNAR_FOLDER).iterdir()) == [f"{month}.parquet"]
-    problem, metadata = copy_problem(ledger / f"{month}.csv", deep=True)
+    assert sorted(path.name for path in (ledger / COLUMNAR_FOLDER).iterdir()) == [f"{month}.json", f"{month}.parquet"]
+    problem, record = copy_problem(ledger / f"{month}.csv", deep=True)
     assert problem is None
-    assert json.loads(metadata["source"])["sha256"] == sha256(ledger / f"{month}.csv")
+    assert record["source"]["sha256"] == sha256(ledger / f"{month}.csv")
     said: list[str] = []
     [copy] = fresh_copies([ledger / f"{month}.csv"], said.append)
     assert said == []  # read as it is, not rebuilt

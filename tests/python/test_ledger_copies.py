@@ -9,6 +9,7 @@ or decided and adjusted in the same close.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from datetime import date
@@ -19,10 +20,13 @@ import duckdb
 import pytest
 
 from payroll.ledger import ADJUSTMENT, DECISION, Ledger, LedgerEntry
-from payroll.ledger_copies import LedgerFileError, copy_path_of, copy_problem, fresh_copies
+from payroll.ledger_copies import (
+    LedgerFileError, copy_path_of, copy_problem, discard_scratch_files, fresh_copies, record_path_of,
+)
 from payroll.months import Month
 from payroll.package import close_history
 from payroll.warehouse import _read_ledger
+from pgb_shared.fingerprints import sha256_of
 
 CLOSING = Month(2025, 9)
 # What the close read before the columnar copies (payroll/warehouse.py until this change), kept as the reference.
@@ -197,6 +201,7 @@ def test_a_missing_copy_is_built_and_said_then_read_without_a_word(tmp_path):
     said: list[str] = []
     [copy] = fresh_copies(ledger.files(), said.append)
     assert copy.path == copy_path_of(path) == tmp_path / "ledger" / ".columnar" / "2025-06.parquet"
+    assert record_path_of(path) == tmp_path / "ledger" / ".columnar" / "2025-06.json"
     assert len(said) == 1 and "2025-06.csv" in said[0] and "missing" in said[0]
     assert copy.history == (("2025-06", Decimal("136.00"), Decimal("0.00")),)
     assert fresh_copies(ledger.files(), said.append)[0].path == copy.path and len(said) == 1
@@ -237,14 +242,33 @@ def test_a_csv_put_in_place_of_another_is_not_read_through_the_old_copy(tmp_path
     assert problem is not None and "inode" in problem
 
 
-def test_an_unreadable_copy_is_rebuilt(tmp_path):
+def test_a_damaged_copy_is_rebuilt_even_when_duckdb_would_read_it(tmp_path):
+    """Parquet pages carry no checksum: bytes changed in a page can read as other values, so the copy's own
+    SHA-256 is checked before it is read."""
+    ledger, path = june_ledger(tmp_path)
+    [copy] = fresh_copies(ledger.files(), lambda _: None)
+    data = copy.path.read_bytes()
+    assert b"2025-06" in data  # a page too small to compress holds the text as is
+    copy.path.write_bytes(data.replace(b"2025-06", b"2024-06", 1))
+    with duckdb.connect(":memory:") as connection:  # read without a word, and wrong
+        rows = connection.execute("select closed_month from read_parquet($path)", {"path": str(copy.path)}).fetchall()
+    assert ("2024-06",) in rows
+    said: list[str] = []
+    [rebuilt] = fresh_copies(ledger.files(), said.append)
+    assert len(said) == 1 and "damaged" in said[0]
+    assert rebuilt.history == (("2025-06", Decimal("136.00"), Decimal("0.00")),)
+    assert copy_problem(path, deep=True)[0] is None
+
+
+def test_a_copy_that_is_not_parquet_or_whose_record_is_unreadable_is_rebuilt(tmp_path):
     ledger, path = june_ledger(tmp_path)
     [copy] = fresh_copies(ledger.files(), lambda _: None)
     copy.path.write_bytes(b"not parquet at all")
     said: list[str] = []
-    [rebuilt] = fresh_copies(ledger.files(), said.append)
-    assert len(said) == 1 and "unreadable" in said[0]
-    assert rebuilt.history == (("2025-06", Decimal("136.00"), Decimal("0.00")),)
+    fresh_copies(ledger.files(), said.append)
+    record_path_of(path).write_text('{"layout": "1", "source": ', encoding="utf-8")
+    fresh_copies(ledger.files(), said.append)
+    assert len(said) == 2 and "damaged" in said[0] and "unreadable" in said[1]
     assert copy_problem(path, deep=True)[0] is None
 
 
@@ -257,19 +281,27 @@ def test_a_copy_of_an_older_layout_is_rebuilt(tmp_path, monkeypatch):
     assert len(said) == 1 and "layout" in said[0]
 
 
-def test_the_deep_check_compares_the_sha256(tmp_path):
+def test_the_deep_check_compares_the_csv_sha256(tmp_path):
     ledger, path = june_ledger(tmp_path)
-    [copy] = fresh_copies(ledger.files(), lambda _: None)
-    connection = duckdb.connect(":memory:")
-    metadata = {bytes(key).decode(): bytes(value).decode() for key, value in connection.execute(
-        "select key, value from parquet_kv_metadata($path)", {"path": str(copy.path)}).fetchall()}
-    recorded = metadata["source"].replace(metadata["source"].split('"sha256": "')[1][:64], "0" * 64)
-    connection.execute(f"copy (select * from read_parquet($path)) to '{copy.path}.x' (format parquet, kv_metadata "
-                       f"{{layout: '{metadata['layout']}', source: '{recorded}', history: '{metadata['history']}'}})",
-                       {"path": str(copy.path)})
-    os.replace(f"{copy.path}.x", copy.path)
+    fresh_copies(ledger.files(), lambda _: None)
+    record = json.loads(record_path_of(path).read_text(encoding="utf-8"))
+    assert record["source"]["sha256"] == sha256_of(path)
+    record["source"]["sha256"] = "0" * 64
+    record_path_of(path).write_text(json.dumps(record), encoding="utf-8")
     assert copy_problem(path)[0] is None
     assert "SHA-256" in copy_problem(path, deep=True)[0]
+
+
+def test_a_crash_while_writing_a_copy_leaves_nothing_read_and_its_scratch_files_are_discarded(tmp_path):
+    ledger, path = june_ledger(tmp_path)
+    fresh_copies(ledger.files(), lambda _: None)
+    old_copy = copy_path_of(path).read_bytes()
+    # The copy renamed, not yet its record (the first rename of write_copy): the old record does not match it.
+    (copy_path_of(path).parent / ".2025-06.json.abc.tmp").write_text("half", encoding="utf-8")
+    copy_path_of(path).write_bytes(old_copy[:-1] + b"\0")
+    assert "damaged" in copy_problem(path)[0]
+    assert [leftover.name for leftover in discard_scratch_files(tmp_path / "ledger")] == [".2025-06.json.abc.tmp"]
+    assert fresh_copies(ledger.files(), lambda _: None)[0].history == (("2025-06", Decimal("136.00"), Decimal("0.00")),)
 
 
 @pytest.mark.parametrize(("edit", "message"), [
@@ -286,7 +318,8 @@ def test_a_ledger_file_the_close_cannot_read_is_named_with_its_column_and_lines(
     with pytest.raises(LedgerFileError, match=message) as raised:
         fresh_copies(ledger.files(), lambda _: None)
     assert str(path) in str(raised.value)
-    assert not copy_path_of(path).exists() and not list(copy_path_of(path).parent.glob("*.tmp"))
+    assert not copy_path_of(path).exists() and not record_path_of(path).exists()
+    assert not list(copy_path_of(path).parent.glob(".*.tmp"))
     assert path.read_text(encoding="utf-8") == edit(original)  # nothing lost: the file is left as it was
 
 
