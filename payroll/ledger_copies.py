@@ -230,7 +230,8 @@ def _check_rows(connection: duckdb.DuckDBPyConnection, csv_file: Path) -> None:
             f"select count(*), list(rowid + 2 order by rowid)[1:{SHOWN_LINES}] from ledger_csv where {condition}"
         ).fetchone()
         if count:
-            shown = ", ".join(str(line) for line in lines) + (f" and {count - len(lines)} more" if count > len(lines) else "")
+            more = f" and {count - len(lines)} more" if count > len(lines) else ""
+            shown = ", ".join(str(line) for line in lines) + more
             raise LedgerFileError(f"ledger file {csv_file}: column {column} {problem} on line(s) {shown}; "
                                   "the file is left as it is: correct it (or restore it) and run the close again.")
 

@@ -243,7 +243,9 @@ def read_snapshot(warehouse: Path, project_dir: Path, month: Month,
     """
     if not warehouse.exists():
         raise CloseFailed(f"the warehouse {warehouse} does not exist: build it first (pgb close builds it).")
-    ledger_copies = None if ledger_files is None else fresh_copies([Path(path).absolute() for path in ledger_files], log)
+    ledger_copies = None
+    if ledger_files is not None:  # absolute: the queries below run from the project folder
+        ledger_copies = fresh_copies([Path(path).absolute() for path in ledger_files], log)
     database = month_database()
     with contextlib.chdir(project_dir):
         database.execute("attach ? as warehouse (read_only)", [str(warehouse)])
@@ -323,7 +325,8 @@ def _read_ledger(connection: duckdb.DuckDBPyConnection, month: Month, copies: li
     values = {"copies": [str(copy.path) for copy in copies], "month": month.first_day}
     for statement in script.split(";"):
         if statement.strip():
-            connection.execute(statement, {name: value for name, value in values.items() if f"${name}" in statement} or None)
+            used = {name: value for name, value in values.items() if f"${name}" in statement}
+            connection.execute(statement, used or None)
     standing = {
         row[2]: LedgerEntry.from_row(dict(zip(LEDGER_COLUMNS, row, strict=True)))
         for row in connection.execute(f"select {columns} from memory.main.ledger_standing order by task_id").fetchall()

@@ -104,7 +104,8 @@ def random_ledger(folder: Path, seed: int) -> tuple[Ledger, dict[str, tuple[str,
         month_index = rng.randrange(len(months) - 1)
         month = months[month_index]
         outcome, paid = rng.choice(outcomes)
-        decided = entry(str(month), DECISION, task_id, str(month), outcome, paid, rules="R404" if outcome == "rejected" else "")
+        rules = "R404" if outcome == "rejected" else ""
+        decided = entry(str(month), DECISION, task_id, str(month), outcome, paid, rules=rules)
         closes[month].append(decided)
         latest[task_id] = decided
         later = months[month_index + 1:]
@@ -159,7 +160,8 @@ def test_a_task_decided_again_after_its_month_moved_stands_by_its_newest_decisio
     ledger = Ledger(tmp_path / "ledger")
     ledger.write_close(Month(2025, 5), [entry("2025-05", DECISION, "G", "2025-05", "approved", "68.00"),
                                         entry("2025-05", DECISION, "K", "2025-05", "approved", "68.00")])
-    ledger.write_close(Month(2025, 6), [entry("2025-06", ADJUSTMENT, "G", "2025-05", "not_evaluated", "0.00", "-68.00")])
+    ledger.write_close(Month(2025, 6),
+                       [entry("2025-06", ADJUSTMENT, "G", "2025-05", "not_evaluated", "0.00", "-68.00")])
     ledger.write_close(Month(2025, 7), [entry("2025-07", DECISION, "G", "2025-07", "approved", "68.00")])
     connection = warehouse_with({"G": ("2025-07", "approved", "68.00"), "K": ("2025-05", "rejected", "0.00")})
     candidates, standing, _ = columnar_reading(connection, ledger, Month(2025, 8))
@@ -172,8 +174,10 @@ def test_a_task_decided_and_adjusted_in_one_close_stands_by_the_adjustment_writt
     """The file order decides, as Ledger.standing reads it: a close writes its decisions, then its adjustments."""
     ledger = Ledger(tmp_path / "ledger")
     ledger.write_close(Month(2025, 5), [entry("2025-05", DECISION, "M", "2025-05", "approved", "68.00")])
-    ledger.write_close(Month(2025, 6), [entry("2025-06", DECISION, "M", "2025-06", "approved", "68.00"),
-                                        entry("2025-06", ADJUSTMENT, "M", "2025-05", "not_evaluated", "0.00", "-68.00")])
+    ledger.write_close(Month(2025, 6), [
+        entry("2025-06", DECISION, "M", "2025-06", "approved", "68.00"),
+        entry("2025-06", ADJUSTMENT, "M", "2025-05", "not_evaluated", "0.00", "-68.00"),
+    ])
     connection = warehouse_with({"M": ("2025-06", "approved", "68.00")})
     candidates, standing, _ = columnar_reading(connection, ledger, Month(2025, 7))
     assert candidates == {"M"}
@@ -306,8 +310,10 @@ def test_a_crash_while_writing_a_copy_leaves_nothing_read_and_its_scratch_files_
 
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda text: text.replace("2025-06,decision,B", "2025-06,decision,"), r"column task_id is empty on line\(s\) 3;"),
-    (lambda text: text.replace("decision,B", "decisao,B"), r"column entry is neither decision nor adjustment on line\(s\) 3;"),
-    (lambda text: text.replace("2025-06,decision,B", "2025-05,decision,B"), r"column closed_month is not 2025-06.* line\(s\) 3;"),
+    (lambda text: text.replace("decision,B", "decisao,B"),
+     r"column entry is neither decision nor adjustment on line\(s\) 3;"),
+    (lambda text: text.replace("2025-06,decision,B", "2025-05,decision,B"),
+     r"column closed_month is not 2025-06.* line\(s\) 3;"),
     (lambda text: text.replace("68.00\n", "sessenta\n", 1), r"column delta_amount is not an amount on line\(s\) 2;"),
     (lambda text: text.replace("paid_amount", "paid"), r"line 1 has the columns .*paid,"),
 ])
