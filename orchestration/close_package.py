@@ -134,6 +134,7 @@ def build_close_package(
                 picture=Path(config.picture) if config.picture else None,
                 run_id=context.run_id,
                 prepared_by=config.prepared_by.strip() or None,
+                log=context.log.warning,  # a ledger copy rebuilt from its CSV shows in the run's log
             )
         except CloseRefused as refusal:
             raise dg.Failure(description=f"refused: {refusal}", metadata={REFUSED: True}) from None

@@ -10,10 +10,12 @@ closed (a plain retry closes it) or fully closed:
    (fsync'ed; neither counts as closed);
 2. commit: the journal `ledger/.close-YYYY-MM.journal.json` appears (atomic
    rename): it lists the renames still to do;
-3. finish: (a reopen: set the previous package and ledger file aside), the
-   staged ledger file becomes `ledger/YYYY-MM.csv`, the staging folder
-   becomes `close-YYYY-MM/`, the journal is removed. Each step is skipped
-   when already done, so it can be replayed.
+3. finish: (a reopen: set the previous package and ledger file aside, and
+   drop the month's columnar copy), the staged ledger file becomes
+   `ledger/YYYY-MM.csv` and gets its columnar copy (a cache, see
+   payroll.ledger_copies), the staging folder becomes `close-YYYY-MM/`, the
+   journal is removed. Each step is skipped when already done, so it can be
+   replayed.
 
 Every close (and `pgb close` before its refusals) first recovers: a journal
 found is finished (roll forward), staged files without a journal are
@@ -34,9 +36,12 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
+
 from payroll.errors import CloseFailed, CloseRefused
 from payroll.inputs import changed_inputs, fingerprint_inputs
 from payroll.ledger import Ledger, fsync_folder
+from payroll.ledger_copies import LOGGER, Log, copy_problem, discard_scratch_files, remove_copy, write_copy
 from payroll.months import Month
 from payroll.money import reais, whole_number
 from payroll.package import ClosePackage, Signature, build_package, operator_name
@@ -147,6 +152,7 @@ def close_month(
     now: Callable[[], datetime] = lambda: datetime.now(BRASILIA),
     run_id: str | None = None,
     prepared_by: str | None = None,
+    log: Log | None = None,
 ) -> CloseResult:
     """Write the frozen package of `month` from the published `warehouse` and record it in the ledger.
 
@@ -155,6 +161,7 @@ def close_month(
     disagree with its manifest, so the close stops. None when the caller
     vouches for the warehouse (a test, a reproduction).
     run_id: the Dagster run closing the month; prepared_by: who (default: the OS user).
+    log: where a rebuilt columnar copy of the ledger is reported (default: the payroll.ledger_copies logger).
     """
     ledger = Ledger(reports_dir / LEDGER_FOLDER)
     check_can_reopen(reopen, reason)
@@ -173,7 +180,7 @@ def close_month(
                 f"match them: {', '.join(changed)}. Run the close again on stable files."
             )
         excluding = month if reopen else None
-        snapshot = read_snapshot(warehouse, project_dir, month, ledger_files=ledger.files(excluding))
+        snapshot = read_snapshot(warehouse, project_dir, month, ledger_files=ledger.files(excluding), log=log)
         if fingerprint_inputs(project_dir) != inputs:
             raise CloseFailed("an input file changed while the close read the warehouse: run the close again on stable files.")
         earlier_closes = [closed for closed in ledger.closed_months() if closed != excluding]
@@ -217,7 +224,7 @@ def close_month(
         fault_point("manifest_staged")
         journal = _commit(reports_dir, month, staging, staged_ledger, kept, reopened)
         fault_point("committed")
-        folder = _finish(reports_dir, journal)
+        folder = _finish(reports_dir, journal, log)
     if picture is not None:
         picture.parent.mkdir(parents=True, exist_ok=True)
         picture.write_bytes(overview_png(package))
@@ -303,7 +310,7 @@ def _commit(reports_dir: Path, month: Month, staging: Path, staged_ledger: Path,
     return journal
 
 
-def _finish(reports_dir: Path, journal: dict) -> Path:
+def _finish(reports_dir: Path, journal: dict, log: Log | None = None) -> Path:
     """Do the renames the journal lists, skipping those already done; then remove the journal."""
     month = Month.parse(journal["month"])
     ledger = Ledger(reports_dir / LEDGER_FOLDER)
@@ -318,11 +325,13 @@ def _finish(reports_dir: Path, journal: dict) -> Path:
         if folder.exists() and staging.exists() and not kept.exists():
             os.replace(folder, kept)
         if ledger.file_of(month).exists() and staged_ledger.exists() and not kept_ledger.exists():
+            remove_copy(ledger.file_of(month))  # first: a copy of the set-aside file must never be read
             os.replace(ledger.file_of(month), kept_ledger)
         fault_point("previous_set_aside")
     if staged_ledger.exists():
         ledger.place_staged(month)
     fault_point("ledger_placed")
+    _write_columnar_copy(ledger.file_of(month), log)
     if staging.exists():
         os.replace(staging, folder)
         fsync_folder(reports_dir)
@@ -330,6 +339,17 @@ def _finish(reports_dir: Path, journal: dict) -> Path:
     journal_path(reports_dir, month).unlink()
     fsync_folder(ledger.folder)
     return folder
+
+
+def _write_columnar_copy(ledger_file: Path, log: Log | None) -> None:
+    """The placed ledger file's columnar copy, unless a fresh one is there (a replayed finish). It is a cache:
+    when it cannot be written the close still completes, and the next close rebuilds it from the CSV."""
+    try:
+        if copy_problem(ledger_file)[0] is not None:
+            write_copy(ledger_file)
+    except (OSError, duckdb.Error, CloseFailed) as error:
+        (log or LOGGER.warning)(f"ledger: the columnar copy of {ledger_file.name} was not written ({error}); "
+                                "the next close rebuilds it from the CSV")
 
 
 @dataclass
@@ -355,6 +375,8 @@ def recover_interrupted_closes(reports_dir: Path) -> Recovery:
         for leftover in sorted(ledger_folder.glob(".????-??.csv.staged")) + sorted(ledger_folder.glob(".close-*.json.tmp")):
             leftover.unlink()
             done.append(f"discarded {leftover} (a close that crashed before its commit)")
+        for leftover in discard_scratch_files(ledger_folder):
+            done.append(f"discarded {leftover} (a columnar copy of the ledger a crash left half written)")
     for staging in sorted(reports_dir.glob(".close-????-??.staging")) if reports_dir.is_dir() else []:
         shutil.rmtree(staging)
         done.append(f"discarded {staging} (a close that crashed before its commit)")

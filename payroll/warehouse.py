@@ -23,6 +23,7 @@ import duckdb
 
 from payroll.errors import CloseFailed
 from payroll.ledger import LedgerEntry
+from payroll.ledger_copies import ColumnarCopy, Log, fresh_copies
 from payroll.model import ParameterRow, PayeeMonthPayment, Professional, TaskPayment, Violation, WarehouseSnapshot
 from payroll.money import money
 from payroll.months import Month
@@ -45,39 +46,52 @@ EARLIER_TASKS_SQL = f"""
     order by payments.task_id
 """
 # With the ledger: only the earlier tasks whose standing in the ledger differs from the warehouse (outcome or
-# amount paid), or that one side lacks, reach Python; find_adjustments would drop every other one. The ledger
-# files are read by DuckDB, so month 24 reads no more Python rows than month 1 (about the changes only).
-LEDGER_ROWS = "read_csv($files, header = true, all_varchar = true, encoding = 'utf-8')"
+# amount paid), or that one side lacks, reach Python; find_adjustments would drop every other one. DuckDB reads
+# the ledger's columnar copies (payroll.ledger_copies), and the history of closes comes from their records.
+#
+# A task's standing is its last row in the newest close that mentions it (Ledger.standing). No window runs over
+# every row: a task none of whose decision rows differs from the warehouse, and that has no adjustment, is
+# settled, since whichever of its rows is the newest equals the warehouse. Only the other tasks (about the
+# changes, and adjustments are rare) get their newest row, by a window over their rows alone.
+LEDGER_COPIES = "read_parquet($copies, file_row_number = true)"
 LEDGER_COLUMNS = ("closed_month", "entry", "task_id", "reference_month", "payee_siape", "outcome", "rules",
                   "due_amount", "paid_amount", "delta_amount")
-NO_LEDGER_ROWS = "(select " + ", ".join(f"null::varchar as {name}" for name in LEDGER_COLUMNS) + " where false)"
+NO_LEDGER_COPIES = ("(select " + ", ".join(f"null::varchar as {name}" for name in LEDGER_COLUMNS)
+                    + ", null::bigint as file_row_number where false)")
+STANDING_DIFFERS = """
+        {standing}.task_id is null
+        or current_tasks.task_id is null
+        or {standing}.outcome is distinct from current_tasks.outcome
+        or cast({standing}.paid_amount as decimal(18, 2)) <> current_tasks.payable_amount"""
 ADJUSTMENT_CANDIDATES_SQL = """
+    create or replace table memory.main.ledger_unsettled as
+    with decisions as (
+        select task_id, outcome, paid_amount from {ledger_rows} where entry = 'decision'
+    ),
+    current_tasks as (
+        select task_id, outcome, payable_amount from {task_payments} where reference_month < $month::date
+    )
+    select coalesce(decisions.task_id, current_tasks.task_id) as task_id
+    from decisions
+    full outer join current_tasks on decisions.task_id = current_tasks.task_id
+    where {decision_differs}
+    union
+    select task_id from {ledger_rows} where entry = 'adjustment';
     create or replace table memory.main.ledger_standing as
-    select * from {ledger_rows}
-    qualify row_number() over (partition by task_id order by closed_month desc) = 1;
+    select {columns} from {ledger_rows}
+    where task_id in (select task_id from memory.main.ledger_unsettled)
+    qualify row_number() over (partition by task_id order by closed_month desc, file_row_number desc) = 1;
     create or replace table memory.main.adjustment_candidates as
     with current_tasks as (
-        select task_id, outcome, payable_amount from {task_payments} where reference_month < $month::date
+        select task_id, outcome, payable_amount from {task_payments}
+        where reference_month < $month::date and task_id in (select task_id from memory.main.ledger_unsettled)
     )
     select coalesce(standing.task_id, current_tasks.task_id) as task_id
     from memory.main.ledger_standing as standing
     full outer join current_tasks on standing.task_id = current_tasks.task_id
-    where
-        standing.task_id is null
-        or current_tasks.task_id is null
-        or standing.outcome is distinct from current_tasks.outcome
-        or cast(standing.paid_amount as decimal(18, 2)) <> current_tasks.payable_amount;
+    where {standing_differs};
     delete from memory.main.ledger_standing
     where task_id not in (select task_id from memory.main.adjustment_candidates);
-"""
-LEDGER_HISTORY_SQL = """
-    select
-        closed_month,
-        coalesce(sum(cast(delta_amount as decimal(18, 2))) filter (where entry = 'decision'), 0),
-        coalesce(sum(cast(delta_amount as decimal(18, 2))) filter (where entry = 'adjustment'), 0)
-    from {ledger_rows}
-    group by closed_month
-    order by closed_month
 """
 EARLIER_VIOLATIONS_SQL = f"""
     select violations.task_id, violations.rule_code, coalesce(violations.rule_title, ''), violations.evidence
@@ -218,21 +232,26 @@ def month_database() -> duckdb.DuckDBPyConnection:
 
 
 def read_snapshot(warehouse: Path, project_dir: Path, month: Month,
-                  ledger_files: list[Path] | None = None) -> WarehouseSnapshot:
+                  ledger_files: list[Path] | None = None, log: Log | None = None) -> WarehouseSnapshot:
     """One consistent read of the published warehouse: small tables into Python, the month's tasks into memory DuckDB.
 
     The warehouse is attached read-only to the in-memory database, so the
     month's tasks are copied inside DuckDB (about 100 MB for a national
     month) and the file is detached before the package is written.
+    ledger_files: the ledger CSVs to compare with (their columnar copies are
+    read, rebuilt first when missing or stale, which `log` reports).
     """
     if not warehouse.exists():
         raise CloseFailed(f"the warehouse {warehouse} does not exist: build it first (pgb close builds it).")
+    ledger_copies = None
+    if ledger_files is not None:  # absolute: the queries below run from the project folder
+        ledger_copies = fresh_copies([Path(path).absolute() for path in ledger_files], log)
     database = month_database()
     with contextlib.chdir(project_dir):
         database.execute("attach ? as warehouse (read_only)", [str(warehouse)])
         try:
             database.execute("use warehouse")
-            snapshot = _read_attached(database, warehouse, month, project_dir, ledger_files)
+            snapshot = _read_attached(database, warehouse, month, project_dir, ledger_copies)
         finally:
             database.execute("use memory")
             database.execute("detach warehouse")
@@ -251,7 +270,7 @@ def unit_names(connection: duckdb.DuckDBPyConnection, project_dir: Path) -> dict
 
 
 def _read_attached(connection: duckdb.DuckDBPyConnection, warehouse: Path, month: Month,
-                   project_dir: Path, ledger_files: list[Path] | None = None) -> WarehouseSnapshot:
+                   project_dir: Path, ledger_copies: list[ColumnarCopy] | None = None) -> WarehouseSnapshot:
     missing = [table for table in REQUIRED_TABLES if not table_exists(connection, table)]
     if missing:
         raise CloseFailed(f"{warehouse} has no {', '.join(missing)}: build the marts first (pgb close builds them).")
@@ -259,8 +278,8 @@ def _read_attached(connection: duckdb.DuckDBPyConnection, warehouse: Path, month
     connection.execute(MONTH_VIOLATIONS_SQL)
     earlier_tasks_sql, earlier_violations_sql = EARLIER_TASKS_SQL, EARLIER_VIOLATIONS_SQL
     standing, history = None, None
-    if ledger_files is not None:
-        standing, history = _read_ledger(connection, month, [str(path) for path in ledger_files])
+    if ledger_copies is not None:
+        standing, history = _read_ledger(connection, month, ledger_copies)
         only_candidates = "payments.task_id in (select task_id from memory.main.adjustment_candidates) and "
         earlier_tasks_sql = EARLIER_TASKS_SQL.replace("where payments.reference_month", "where " + only_candidates
                                                       + "payments.reference_month")
@@ -294,20 +313,25 @@ def _read_attached(connection: duckdb.DuckDBPyConnection, warehouse: Path, month
     )
 
 
-def _read_ledger(connection: duckdb.DuckDBPyConnection, month: Month, files: list[str]):
+def _read_ledger(connection: duckdb.DuckDBPyConnection, month: Month, copies: list[ColumnarCopy]):
     """The standing of the earlier tasks that differ from the warehouse, and what each close paid."""
-    ledger_rows = LEDGER_ROWS if files else NO_LEDGER_ROWS
-    parameters = {"files": files} if files else {}
-    for statement in ADJUSTMENT_CANDIDATES_SQL.format(ledger_rows=ledger_rows, task_payments=TASK_PAYMENTS).split(";"):
-        if statement.strip():
-            used = {**parameters, "month": month.first_day}
-            connection.execute(statement, {name: value for name, value in used.items() if f"${name}" in statement} or None)
+    ledger_rows = LEDGER_COPIES if copies else NO_LEDGER_COPIES
     columns = ", ".join(LEDGER_COLUMNS)
+    script = ADJUSTMENT_CANDIDATES_SQL.format(
+        ledger_rows=ledger_rows, task_payments=TASK_PAYMENTS, columns=columns,
+        decision_differs=STANDING_DIFFERS.format(standing="decisions"),
+        standing_differs=STANDING_DIFFERS.format(standing="standing"),
+    )
+    values = {"copies": [str(copy.path) for copy in copies], "month": month.first_day}
+    for statement in script.split(";"):
+        if statement.strip():
+            used = {name: value for name, value in values.items() if f"${name}" in statement}
+            connection.execute(statement, used or None)
     standing = {
         row[2]: LedgerEntry.from_row(dict(zip(LEDGER_COLUMNS, row, strict=True)))
         for row in connection.execute(f"select {columns} from memory.main.ledger_standing order by task_id").fetchall()
     }
-    history = tuple(connection.execute(LEDGER_HISTORY_SQL.format(ledger_rows=ledger_rows), parameters or None).fetchall())
+    history = tuple(sorted(row for copy in copies for row in copy.history))
     return standing, history
 
 

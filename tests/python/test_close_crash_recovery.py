@@ -10,7 +10,9 @@ Then, on the warehouse that close published, every stage of CLOSE_STAGES is
 crashed in a fresh reports folder by a child process running the close
 library (PGB_FAULT_AT=<stage>: the process SIGKILLs itself there), and
 retried the way `pgb close` does (recover, then close unless recovery
-finished the month); the reopen path too.
+finished the month); the reopen path too. After every retry the month's
+columnar copy of its ledger file (ledger/.columnar/, a cache) is the one of
+the CSV in place, and no copy of a set-aside file is left.
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from payroll.close import CLOSE_STAGES, FAULT_VARIABLE, fault_point
+from payroll.ledger import Ledger
+from payroll.ledger_copies import COLUMNAR_FOLDER, copy_problem, fresh_copies
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_EXPORTS = REPO_ROOT / "tests" / "fixtures" / "pgb_rules"
@@ -61,7 +66,7 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def assert_closed_exactly_once(reports: Path, month: str = MONTH) -> dict:
+def assert_closed_exactly_once(reports: Path, month: str = MONTH, columnar_copy: bool = True) -> dict:
     """One ledger file, one complete package whose manifest names that ledger file, nothing staged left."""
     ledger = reports / "ledger"
     assert sorted(path.name for path in ledger.glob("????-??.csv")) == [f"{month}.csv"]
@@ -73,7 +78,25 @@ def assert_closed_exactly_once(reports: Path, month: str = MONTH) -> dict:
     assert manifest["ledger_file"]["path"] == f"ledger/{month}.csv"
     assert manifest["ledger_file"]["sha256"] == sha256(ledger / f"{month}.csv")
     assert manifest["files"] == {name: sha256(package / name) for name in PACKAGE_FILES if name != "manifest.json"}
+    if columnar_copy:
+        assert_columnar_copy_is_the_ledger_file(reports, month)
     return manifest
+
+
+def assert_columnar_copy_is_the_ledger_file(reports: Path, month: str) -> None:
+    """The close (or the recovery that finished it) wrote the copy of the CSV in place: fresh, the same SHA-256,
+    the same rows; nothing else in the hidden folder."""
+    ledger = reports / "ledger"
+    assert sorted(path.name for path in (ledger / COLUMNAR_FOLDER).iterdir()) == [f"{month}.json", f"{month}.parquet"]
+    problem, record = copy_problem(ledger / f"{month}.csv", deep=True)
+    assert problem is None
+    assert record["source"]["sha256"] == sha256(ledger / f"{month}.csv")
+    said: list[str] = []
+    [copy] = fresh_copies([ledger / f"{month}.csv"], said.append)
+    assert said == []  # read as it is, not rebuilt
+    with duckdb.connect(":memory:") as connection:
+        count = connection.execute("select count(*) from read_parquet($path)", {"path": str(copy.path)}).fetchone()[0]
+    assert count == len(Ledger(ledger).entries())
 
 
 def assert_not_closed(reports: Path, month: str = MONTH) -> None:
@@ -161,7 +184,7 @@ def test_a_reopen_killed_at_each_stage_ends_reopened_exactly_once(crashed_close,
     _, env, closed_reports, warehouse, _, _ = crashed_close
     reports = tmp_path / "reports"
     shutil.copytree(closed_reports, reports, ignore=shutil.ignore_patterns("previews", ".lock"))
-    before = assert_closed_exactly_once(reports)
+    before = assert_closed_exactly_once(reports, columnar_copy=False)  # copied: a new inode, so the copy is stale
     crashed = close_in_child(env, reports, warehouse, "reopen", stage)
     assert crashed.returncode == -signal.SIGKILL, crashed.stdout + crashed.stderr
     if stage not in COMMITTED:  # the first close stands, untouched (the staged files wait for the next start)

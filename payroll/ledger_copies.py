@@ -1,0 +1,250 @@
+"""Columnar copies of the ledger files: a cache the close reads instead of parsing every CSV again.
+
+ledger/YYYY-MM.csv stays the record. Beside it, ledger/.columnar/YYYY-MM.parquet
+holds the same rows with every column as the same text ('' where the CSV
+field is empty, as csv.DictReader reads it), so LedgerEntry.from_row reads
+exactly what the CSV says. ledger/.columnar/YYYY-MM.json records which CSV it
+was made from (name, size, mtime_ns, ctime_ns, inode, SHA-256), the copy's
+own SHA-256, and what that close paid (its row of the history of closes, so
+a close reads the history from these records, not from every row).
+
+A copy is used only when its CSV's size, mtime_ns, ctime_ns and inode are
+still those recorded (any write to the CSV, or a file put in its place,
+changes its ctime or inode, which no user can set back) and the copy's bytes
+still have the recorded SHA-256 (Parquet pages carry no checksum, and a
+damaged page can read as other values). Otherwise (missing, stale, damaged,
+older layout) the copy is rebuilt from the CSV and the rebuild is logged: a
+copy is never read stale. Hashing a copy is cheap (4 MB for a national
+month); hashing every earlier CSV at every close would cost what the copies
+save, so the CSV's SHA-256 is recorded (it traces the copy to the manifest's
+`ledger_file`) and compared only by `copy_problem(..., deep=True)`.
+
+The hidden folder changes nothing the ledger folder means: closed_months()
+reads only ledger/YYYY-MM.csv, and a reopen removes the month's copy.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from payroll.errors import CloseFailed
+from payroll.ledger import ADJUSTMENT, COLUMNS, DECISION, fsync_folder
+from payroll.money import money
+from pgb_shared.fingerprints import sha256_of
+
+COLUMNAR_FOLDER = ".columnar"
+# Bumped when the copy's layout or metadata changes: a copy of another layout is rebuilt.
+COPY_LAYOUT = "1"
+AMOUNT_COLUMNS = ("due_amount", "paid_amount", "delta_amount")
+SHOWN_LINES = 10
+
+LOGGER = logging.getLogger(__name__)
+Log = Callable[[str], None]
+
+
+class LedgerFileError(CloseFailed):
+    """A ledger CSV the close cannot read as a ledger: names the file, the column and the lines."""
+
+
+@dataclass(frozen=True)
+class ColumnarCopy:
+    """A fresh copy of one ledger CSV, and that close's amounts: (closed month, decisions, adjustments)."""
+
+    csv_file: Path
+    path: Path
+    history: tuple[tuple[str, Decimal, Decimal], ...]
+
+
+def copy_path_of(csv_file: Path) -> Path:
+    return csv_file.parent / COLUMNAR_FOLDER / f"{csv_file.stem}.parquet"
+
+
+def record_path_of(csv_file: Path) -> Path:
+    return csv_file.parent / COLUMNAR_FOLDER / f"{csv_file.stem}.json"
+
+
+def source_record(csv_file: Path) -> dict[str, object]:
+    """What identifies the CSV's content without reading it (see the module docstring)."""
+    status = csv_file.stat()
+    return {"name": csv_file.name, "size": status.st_size, "mtime_ns": status.st_mtime_ns,
+            "ctime_ns": status.st_ctime_ns, "inode": status.st_ino}
+
+
+def copy_problem(csv_file: Path, deep: bool = False) -> tuple[str | None, dict]:
+    """(why the copy of csv_file must not be read, or None; its record). deep: also compare the CSV's SHA-256."""
+    copy, record_file = copy_path_of(csv_file), record_path_of(csv_file)
+    if not copy.exists() or not record_file.exists():
+        return "it is missing", {}
+    try:
+        record = json.loads(record_file.read_text(encoding="utf-8"))
+        source, copy_sha256 = record["source"], record["copy_sha256"]
+        history_of(record)
+    except (OSError, KeyError, TypeError, ValueError) as error:
+        return f"its record {record_file.name} is unreadable ({type(error).__name__}: {error})", {}
+    if record.get("layout") != COPY_LAYOUT:
+        return f"it has layout {record.get('layout')!r}, this version reads {COPY_LAYOUT!r}", record
+    recorded = {name: source.get(name) for name in ("name", "size", "mtime_ns", "ctime_ns", "inode")}
+    now = source_record(csv_file)
+    if recorded != now:
+        changed = ", ".join(name for name in now if recorded[name] != now[name])
+        return f"the CSV changed after the copy was made ({changed})", record
+    if sha256_of(copy) != copy_sha256:
+        return "the copy's bytes are not those written (damaged or replaced)", record
+    if deep and source.get("sha256") != sha256_of(csv_file):
+        return "the CSV's SHA-256 is not the one the copy was made from", record
+    return None, record
+
+
+def fresh_copies(csv_files: list[Path], log: Log | None = None) -> list[ColumnarCopy]:
+    """A copy for every ledger CSV, in the same order: those stale, missing or damaged rebuilt (and logged)."""
+    copies = []
+    for csv_file in csv_files:
+        problem, record = copy_problem(csv_file)
+        if problem is not None:
+            (log or LOGGER.warning)(f"ledger: rebuilding the columnar copy of {csv_file.name} from the CSV, "
+                                    f"because {problem} ({copy_path_of(csv_file)})")
+            record = write_copy(csv_file)
+        copies.append(ColumnarCopy(csv_file, copy_path_of(csv_file), history_of(record)))
+    return copies
+
+
+def history_of(record: dict) -> tuple[tuple[str, Decimal, Decimal], ...]:
+    return tuple((month, money(decisions), money(adjustments))
+                 for month, decisions, adjustments in record["history"])
+
+
+def write_copy(csv_file: Path) -> dict:
+    """Make the copy of csv_file and its record; returns the record.
+
+    Both are written to scratch files, then renamed, the copy first: a crash leaves the old pair, or a new copy
+    whose SHA-256 the old record does not match (rebuilt at the next read), never a copy read stale. The CSV is
+    checked on the way (header, entry, task, closed month, amounts): a row the close could not read as the
+    record says stops with LedgerFileError naming the file, the column and the lines.
+    """
+    before = source_record(csv_file)
+    _check_header(csv_file)
+    copy, record_file = copy_path_of(csv_file), record_path_of(csv_file)
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    scratch_copy, scratch_record = _scratch(copy), _scratch(record_file)
+    try:
+        with duckdb.connect(":memory:") as connection:
+            _load_csv(connection, csv_file)
+            _check_rows(connection, csv_file)
+            history = _history(connection)
+            connection.execute(f"copy ledger_csv to {_sql_text(str(scratch_copy))} (format parquet, compression zstd)")
+        record = {
+            "layout": COPY_LAYOUT,
+            "source": {**before, "sha256": sha256_of(csv_file)},
+            "copy_sha256": _fsynced_sha256(scratch_copy),
+            "history": history,
+        }
+        if source_record(csv_file) != before:  # written to while it was read: nothing is cached from it
+            raise LedgerFileError(f"ledger file {csv_file} changed while its columnar copy was made: "
+                                  "run the close again.")
+        with scratch_record.open("w", encoding="utf-8") as handle:
+            json.dump(record, handle, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(scratch_copy, copy)
+        os.replace(scratch_record, record_file)
+        fsync_folder(copy.parent)
+    finally:
+        scratch_copy.unlink(missing_ok=True)
+        scratch_record.unlink(missing_ok=True)
+    return record
+
+
+def remove_copy(csv_file: Path) -> None:
+    """Reopen: the month's copy goes before its CSV is set aside, so no copy of a set-aside file is ever read."""
+    record_path_of(csv_file).unlink(missing_ok=True)
+    copy_path_of(csv_file).unlink(missing_ok=True)
+
+
+def discard_scratch_files(ledger_folder: Path) -> list[Path]:
+    """Half-written copies and records a crash left (under the ledger's lock)."""
+    leftovers = sorted((ledger_folder / COLUMNAR_FOLDER).glob(".*.tmp"))
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    return leftovers
+
+
+def _scratch(path: Path) -> Path:
+    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(descriptor)
+    return Path(name)
+
+
+def _fsynced_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+    return sha256_of(path)
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _check_header(csv_file: Path) -> None:
+    with csv_file.open(newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle), [])
+    if header != COLUMNS:
+        raise LedgerFileError(f"ledger file {csv_file}: line 1 has the columns {', '.join(header) or '(none)'}; "
+                              f"a ledger file has {', '.join(COLUMNS)}, in that order.")
+
+
+def _load_csv(connection: duckdb.DuckDBPyConnection, csv_file: Path) -> None:
+    """The CSV's rows as text, '' for an empty field (what csv.DictReader gives), in file order (rowid)."""
+    columns = "{" + ", ".join(f"'{name}': 'varchar'" for name in COLUMNS) + "}"
+    texts = ", ".join(f"coalesce({name}, '') as {name}" for name in COLUMNS)
+    try:
+        connection.execute(
+            f"create table ledger_csv as select {texts} from read_csv($path, header = true, auto_detect = false, "
+            f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8')",
+            {"path": str(csv_file)},
+        )
+    except duckdb.Error as error:
+        raise LedgerFileError(f"ledger file {csv_file} cannot be read as CSV: {error}") from None
+
+
+def _check_rows(connection: duckdb.DuckDBPyConnection, csv_file: Path) -> None:
+    """Every row the standing and the history rely on; line = rowid + 2 (the header is line 1)."""
+    month = csv_file.stem
+    checks = [
+        ("task_id", "task_id = ''", "is empty"),
+        ("entry", f"entry not in ('{DECISION}', '{ADJUSTMENT}')", f"is neither {DECISION} nor {ADJUSTMENT}"),
+        ("closed_month", f"closed_month <> {_sql_text(month)}", f"is not {month}, the month the file is named for"),
+        *((name, f"try_cast({name} as decimal(18, 2)) is null", "is not an amount") for name in AMOUNT_COLUMNS),
+    ]
+    for column, condition, problem in checks:
+        count, lines = connection.execute(
+            f"select count(*), list(rowid + 2 order by rowid)[1:{SHOWN_LINES}] from ledger_csv where {condition}"
+        ).fetchone()
+        if count:
+            more = f" and {count - len(lines)} more" if count > len(lines) else ""
+            shown = ", ".join(str(line) for line in lines) + more
+            raise LedgerFileError(f"ledger file {csv_file}: column {column} {problem} on line(s) {shown}; "
+                                  "the file is left as it is: correct it (or restore it) and run the close again.")
+
+
+def _history(connection: duckdb.DuckDBPyConnection) -> list[list[str]]:
+    """This close's row of the history of closes (none for a file without rows), as text."""
+    rows = connection.execute(f"""
+        select
+            closed_month,
+            coalesce(sum(cast(delta_amount as decimal(18, 2))) filter (where entry = '{DECISION}'), 0)::varchar,
+            coalesce(sum(cast(delta_amount as decimal(18, 2))) filter (where entry = '{ADJUSTMENT}'), 0)::varchar
+        from ledger_csv
+        group by closed_month
+        order by closed_month
+    """).fetchall()
+    return [list(row) for row in rows]

@@ -1,0 +1,147 @@
+"""How long the close takes to read its ledger history, and how much memory: the CSV reading with a window over
+every row (before the columnar copies) against the columnar copies. Prints figures; asserts nothing.
+
+    .venv/bin/python scripts/benchmark_ledger_read.py --ledger DIR --warehouse close.duckdb --month 2025-09 \\
+        --work /tmp/ledger-bench
+
+--ledger: a folder of ledger CSVs (YYYY-MM.csv, the closes before --month); it is only read: the CSVs are copied
+into --work, where their columnar copies are made. --warehouse: the close's DuckDB file, attached read-only.
+Each reading runs in its own process, so that its peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+# payroll/warehouse.py before the columnar copies: every CSV parsed as text, twice (standing, then history), and
+# each task's newest row taken by a window over every row.
+CSV_WINDOW_SQL = """
+    create or replace table memory.main.ledger_standing as
+    select * from read_csv($files, header = true, all_varchar = true, encoding = 'utf-8')
+    qualify row_number() over (partition by task_id order by closed_month desc) = 1;
+    create or replace table memory.main.adjustment_candidates as
+    with current_tasks as (
+        select task_id, outcome, payable_amount from fct_task_payments where reference_month < $month::date
+    )
+    select coalesce(standing.task_id, current_tasks.task_id) as task_id
+    from memory.main.ledger_standing as standing
+    full outer join current_tasks on standing.task_id = current_tasks.task_id
+    where
+        standing.task_id is null
+        or current_tasks.task_id is null
+        or standing.outcome is distinct from current_tasks.outcome
+        or cast(standing.paid_amount as decimal(18, 2)) <> current_tasks.payable_amount;
+    delete from memory.main.ledger_standing
+    where task_id not in (select task_id from memory.main.adjustment_candidates);
+"""
+CSV_HISTORY_SQL = """
+    select
+        closed_month,
+        coalesce(sum(cast(delta_amount as decimal(18, 2))) filter (where entry = 'decision'), 0),
+        coalesce(sum(cast(delta_amount as decimal(18, 2))) filter (where entry = 'adjustment'), 0)
+    from read_csv($files, header = true, all_varchar = true, encoding = 'utf-8')
+    group by closed_month
+    order by closed_month
+"""
+
+
+def attached(warehouse: Path):
+    import duckdb
+
+    connection = duckdb.connect(":memory:")
+    connection.execute("attach ? as warehouse (read_only)", [str(warehouse)])
+    connection.execute("use warehouse")
+    return connection
+
+
+def read_csv_window(files: list[Path], warehouse: Path, month) -> dict:
+    connection = attached(warehouse)
+    started = time.perf_counter()
+    for statement in CSV_WINDOW_SQL.split(";"):
+        if statement.strip():
+            values = {"files": [str(path) for path in files], "month": month.first_day}
+            connection.execute(statement, {name: value for name, value in values.items() if f"${name}" in statement})
+    standing = connection.execute("select count(*) from memory.main.ledger_standing").fetchone()[0]
+    history = connection.execute(CSV_HISTORY_SQL, {"files": [str(path) for path in files]}).fetchall()
+    return {"seconds": time.perf_counter() - started, "standing": standing, "history_rows": len(history),
+            "history_total": str(sum(row[1] + row[2] for row in history))}
+
+
+def read_columnar(files: list[Path], warehouse: Path, month) -> dict:
+    from payroll.ledger_copies import fresh_copies
+    from payroll.warehouse import _read_ledger
+
+    rebuilt: list[str] = []
+    connection = attached(warehouse)
+    started = time.perf_counter()
+    standing, history = _read_ledger(connection, month, fresh_copies(files, rebuilt.append))
+    return {"seconds": time.perf_counter() - started, "standing": len(standing), "history_rows": len(history),
+            "history_total": str(sum(row[1] + row[2] for row in history)), "copies_rebuilt": len(rebuilt)}
+
+
+def build_copy(files: list[Path], warehouse: Path, month) -> dict:
+    """What a close adds: the copy of the one ledger file it wrote (the newest here), made from scratch."""
+    from payroll.ledger_copies import copy_path_of, write_copy
+
+    copy_path_of(files[-1]).unlink(missing_ok=True)
+    started = time.perf_counter()
+    write_copy(files[-1])
+    return {"seconds": time.perf_counter() - started, "csv_mb": round(files[-1].stat().st_size / 1e6, 1),
+            "copy_mb": round(copy_path_of(files[-1]).stat().st_size / 1e6, 1)}
+
+
+READINGS = {"csv_window": read_csv_window, "columnar": read_columnar, "build_copy": build_copy}
+
+
+def child(reading: str, work: Path, warehouse: Path, month_text: str) -> None:
+    from payroll.months import Month
+
+    files = [path for path in sorted(work.glob("????-??.csv")) if path.stem < month_text]
+    result = READINGS[reading](files, warehouse, Month.parse(month_text))
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ledger", type=Path, required=True)
+    parser.add_argument("--warehouse", type=Path, required=True)
+    parser.add_argument("--month", required=True, help="the month closed: the ledgers are the closes before it")
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--child", choices=sorted(READINGS), help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.child:
+        child(arguments.child, arguments.work, arguments.warehouse, arguments.month)
+        return
+    arguments.work.mkdir(parents=True, exist_ok=True)
+    sources = [path for path in sorted(arguments.ledger.glob("????-??.csv")) if path.stem < arguments.month]
+    for source in sources:
+        target = arguments.work / source.name
+        if not target.exists() or target.stat().st_size != source.stat().st_size:
+            shutil.copy2(source, target)
+    print(f"{len(sources)} ledger files before {arguments.month}, "
+          f"{sum(path.stat().st_size for path in sources) / 1e6:,.0f} MB of CSV; warehouse {arguments.warehouse}")
+    # The first columnar reading builds the copies that are missing (as the first close after this change does).
+    for reading in ["build_copy", "columnar", *["csv_window", "columnar"] * arguments.repeat]:
+        command = [sys.executable, __file__, "--ledger", str(arguments.ledger), "--warehouse", str(arguments.warehouse),
+                   "--month", arguments.month, "--work", str(arguments.work), "--child", reading]
+        done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
+        if done.returncode:
+            sys.exit(f"{reading} failed:\n{done.stderr[-3000:]}")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"{reading:<11} {result.pop('seconds'):6.2f} s  peak RSS {result.pop('peak_rss_mb'):5d} MB  {result}")
+
+
+if __name__ == "__main__":
+    main()
