@@ -53,6 +53,20 @@ class LedgerEntry:
 COLUMNS = [field.name for field in fields(LedgerEntry)]
 
 
+def stands_over(newer: LedgerEntry, older: LedgerEntry) -> bool:
+    """Whether `newer`, read after `older` (a later close, or later in the same file), is the task's standing.
+
+    A later close's row stands. Within one close, a task has both a decision and an adjustment only when its
+    conclusion moved into the month being closed: the adjustment takes back what its old month paid ('not
+    evaluated', paid 0) and the decision pays the task in its new month. The decision is what the task is paid
+    now (the sum of its deltas equals the decision's paid amount); standing by the adjustment, written after
+    it, would read the task as unpaid and make the next close pay it a second time.
+    """
+    if newer.closed_month != older.closed_month:
+        return newer.closed_month > older.closed_month
+    return not (older.entry == DECISION and newer.entry == ADJUSTMENT)
+
+
 def fsync_folder(folder: Path) -> None:
     """Make a rename in `folder` durable: a power cut after it must not undo it."""
     descriptor = os.open(folder, os.O_RDONLY)
@@ -88,10 +102,11 @@ class Ledger:
         return rows
 
     def standing(self, excluding: Month | None = None) -> dict[str, LedgerEntry]:
-        """task_id -> its newest ledger row: what was last decided and paid for it."""
+        """task_id -> its newest ledger row: what was last decided and paid for it (see stands_over)."""
         latest: dict[str, LedgerEntry] = {}
         for entry in self.entries(excluding):
-            latest[entry.task_id] = entry
+            if entry.task_id not in latest or stands_over(entry, latest[entry.task_id]):
+                latest[entry.task_id] = entry
         return latest
 
     def staged_file_of(self, month: Month) -> Path:

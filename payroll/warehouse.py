@@ -80,7 +80,10 @@ ADJUSTMENT_CANDIDATES_SQL = """
     create or replace table memory.main.ledger_standing as
     select {columns} from {ledger_rows}
     where task_id in (select task_id from memory.main.ledger_unsettled)
-    qualify row_number() over (partition by task_id order by closed_month desc, file_row_number desc) = 1;
+    -- payroll.ledger.stands_over: a later close, within one close a decision over an adjustment, then file order.
+    qualify row_number() over (
+        partition by task_id order by closed_month desc, entry = 'decision' desc, file_row_number desc
+    ) = 1;
     create or replace table memory.main.adjustment_candidates as
     with current_tasks as (
         select task_id, outcome, payable_amount from {task_payments}
