@@ -128,3 +128,45 @@ def test_a_monthly_runs_history_checks_catch_a_duplicate_or_an_orphan_of_its_mon
     # June's run does not judge July's rows.
     june = history_checks(builds, warehouse, "2025-06-01")
     assert june.returncode == 0, june.stdout[-3000:]
+
+
+def test_a_task_whose_conclusion_moves_to_a_later_month_leaves_its_old_month(tmp_path):
+    """A late delivery moves a May task's conclusion into June: June's run must hold it in June only, in every
+    table that keeps the months (verdicts, violations, payments, the NB history R430/R432 read)."""
+    import csv
+
+    project = copy_project(tmp_path / "project")
+    env = {**os.environ, "PGB_DUCKDB_PATH": str(tmp_path / "moved.duckdb"), "DO_NOT_TRACK": "1"}
+    env.pop("PGB_EXPORTS_DIR", None)
+    env.pop("PGB_MONTH", None)
+    seeds = project / "seeds" / "raw_tasks.csv"
+    rows = list(csv.DictReader(seeds.open(newline="", encoding="utf-8")))
+    # Evaluated in May: concluded on or after the program start (2025-05-19).
+    moved = next(row for row in rows if "2025-05-19" <= row["concluded_at"] < "2025-06" and row["nb"] and
+                 not row["parent_task_id"] and row["queue_type"] == "extraordinaria" and row["status"] == "concluida")
+    for step, month in (("seed", None), ("run", "2025-05-01"), ("run", "2025-06-01")):
+        if step == "seed":
+            done = dbt(project, env, "seed", "--full-refresh")
+        else:
+            done = dbt(project, {**env, "PGB_MONTH": month}, "build", "--exclude-resource-type", "unit_test")
+        assert done.returncode == 0, done.stdout[-3000:]
+    moved["concluded_at"] = "2025-06-03 19:00:00"
+    seeds.unlink()  # a link into seeds/demo: the project copy gets its own file
+    with seeds.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with duckdb.connect(str(tmp_path / "moved.duckdb"), read_only=True) as con:
+        before = con.execute("select reference_month from int_tasks__root_nb_uses where task_id = ?",
+                             [moved["task_id"]]).fetchall()
+    assert [str(month) for (month,) in before] == ["2025-05-01"]  # a May use of its NB, before the move
+    assert dbt(project, env, "seed", "--full-refresh", "--select", "raw_tasks").returncode == 0
+    june = dbt(project, {**env, "PGB_MONTH": "2025-06-01"}, "build", "--exclude-resource-type", "unit_test")
+    assert june.returncode == 0, june.stdout[-3000:]
+    with duckdb.connect(str(tmp_path / "moved.duckdb"), read_only=True) as con:
+        for table in ("fct_task_evaluations", "fct_task_payments", "int_tasks__root_nb_uses"):
+            months = con.execute(f"select reference_month from {table} where task_id = ?", [moved["task_id"]]).fetchall()
+            assert [str(month) for (month,) in months] == ["2025-06-01"], (table, months)
+        stale = con.execute("select count(*) from fct_task_rule_violations where task_id = ? "
+                            "and reference_month <> date '2025-06-01'", [moved["task_id"]]).fetchone()[0]
+        assert stale == 0

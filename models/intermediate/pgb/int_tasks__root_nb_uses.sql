@@ -4,12 +4,15 @@
 -- of a paid month). Slim on purpose: the history the two rules read, kept from
 -- run to run. A partitioned run (pgb_month) replaces that month's uses and keeps
 -- the others; a run over every month replaces them all.
+-- unique_key: a task whose conclusion moved into the run's month (a late
+-- export) leaves its old month's row, which would count its NB twice.
 -- full_refresh=false: --full-refresh (Dagster passes it for the seeds) never drops
 -- the history; a run over every month replaces every row through the pre-hook.
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy='delete+insert',
+        unique_key='task_id',
         on_schema_change='sync_all_columns',
         full_refresh=false,
         pre_hook="{{ delete_rows_this_run_replaces('reference_month') }}"
