@@ -21,7 +21,6 @@ so runs recorded before this storage stay visible. dagster.yaml names this class
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -31,7 +30,15 @@ import yaml
 from dagster._config import StringSource
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
-from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
+from dagster._core.storage.base_storage import DagsterStorage
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+from dagster._core.storage.schedules.sqlite.sqlite_schedule_storage import SqliteScheduleStorage
+from dagster._core.storage.sqlite_storage import (
+    DagsterSqliteStorage,
+    _event_logs_directory,
+    _runs_directory,
+    _schedule_directory,
+)
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -108,8 +115,14 @@ class PgbSqliteStorage(DagsterSqliteStorage):
     """Dagster's default SQLite storage under $DAGSTER_HOME, with KeptOpenSqliteEventLogStorage as event log."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
-        super().__init__(base_dir, inst_data)
-        self._event_log_storage = KeptOpenSqliteEventLogStorage(os.path.join(base_dir, "history", "runs", ""))
+        # DagsterSqliteStorage.__init__ with the one storage changed (calling it would open Dagster's own event
+        # log first, index shard included, only to throw it away).
+        self.base_dir = base_dir
+        self._run_storage = SqliteRunStorage.from_local(_runs_directory(base_dir))
+        self._event_log_storage = KeptOpenSqliteEventLogStorage(_event_logs_directory(base_dir))
+        self._schedule_storage = SqliteScheduleStorage.from_local(_schedule_directory(base_dir))
+        self._inst_data = inst_data
+        DagsterStorage.__init__(self)
 
     @classmethod
     def config_type(cls):
@@ -124,5 +137,5 @@ class PgbSqliteStorage(DagsterSqliteStorage):
         return ConfigurableClassData(
             __name__,
             KeptOpenSqliteEventLogStorage.__name__,
-            yaml.dump({"base_dir": os.path.join(self.base_dir, "history", "runs", "")}, default_flow_style=False),
+            yaml.dump({"base_dir": _event_logs_directory(self.base_dir)}, default_flow_style=False),
         )

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from packaging.version import Version
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from packaging.version import Version
 
 from orchestration.dbt_args import dbt_build_args, dbt_month_selection, layer_of
 from orchestration.export_checks import record_accepted_delivery
