@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 VALID_EXPORTS: dict[str, str] = {
     "raw_professionals": """siape,name,role,social_service_degree,unit_code
@@ -172,3 +175,33 @@ DAMAGES = {
         "expect_column_values_to_match_strftime_format",
     ),
 }
+
+
+def scratch_pgb_environment(root: Path, exports: Path) -> dict[str, str]:
+    """The environment of a real `pgb` process reading `exports`, with every other path under `root`
+    (warehouse/pgb.duckdb, reports/, target/, logs/, dagster_home/)."""
+    env = {
+        **os.environ,
+        "PGB_EXPORTS_DIR": str(exports),
+        "PGB_DUCKDB_PATH": str(root / "warehouse" / "pgb.duckdb"),
+        "PGB_REPORTS_DIR": str(root / "reports"),
+        "PGB_DBT_TARGET_PATH": str(root / "target"),
+        "DBT_LOG_PATH": str(root / "logs"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "DBT_PROFILES_DIR": str(REPO_ROOT),
+        "DO_NOT_TRACK": "1",
+    }
+    env.pop("PGB_EXPORTS_FORMAT", None)
+    return env
+
+
+def use_scratch_paths(env, root: Path) -> Path:
+    """With a pytest MonkeyPatch `env`: the warehouse (returned), dbt target and reports under `root`, exports
+    from the project's seeds. For runs in this process (build_definitions, execute)."""
+    warehouse = root / "warehouse" / "pgb.duckdb"
+    env.setenv("PGB_DUCKDB_PATH", str(warehouse))
+    env.setenv("PGB_DBT_TARGET_PATH", str(root / "target"))
+    env.setenv("PGB_REPORTS_DIR", str(root / "reports"))
+    env.delenv("PGB_EXPORTS_DIR", raising=False)
+    env.setenv("DO_NOT_TRACK", "1")
+    return warehouse

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from orchestration_samples import scratch_pgb_environment
 
 from payroll.close import CLOSE_STAGES, FAULT_VARIABLE, fault_point
 from payroll.ledger import Ledger
@@ -112,18 +112,7 @@ def crashed_close(tmp_path_factory):
     exports.mkdir()
     for export in FIXTURE_EXPORTS.glob("raw_*.csv"):
         shutil.copy2(export, exports / export.name)
-    env = {
-        **os.environ,
-        "PGB_EXPORTS_DIR": str(exports),
-        "PGB_DUCKDB_PATH": str(warehouse),
-        "PGB_REPORTS_DIR": str(reports),
-        "PGB_DBT_TARGET_PATH": str(root / "target"),
-        "DBT_LOG_PATH": str(root / "logs"),
-        "DAGSTER_HOME": str(root / "dagster_home"),
-        "DBT_PROFILES_DIR": str(REPO_ROOT),
-        "DO_NOT_TRACK": "1",
-    }
-    env.pop("PGB_EXPORTS_FORMAT", None)
+    env = scratch_pgb_environment(root, exports)
     env.pop(FAULT_VARIABLE, None)
     command = [sys.executable, "-m", "orchestration.cli", "close", "--month", MONTH]
     crashed = subprocess.run(command, cwd=REPO_ROOT, env={**env, FAULT_VARIABLE: "committed"},

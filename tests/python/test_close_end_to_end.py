@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from orchestration_samples import scratch_pgb_environment
 from openpyxl import load_workbook
 
 from orchestration.close_package import REFUSED
@@ -123,18 +123,7 @@ def closes(tmp_path_factory) -> Closes:
     exports.mkdir()
     for export in JUNE_EXPORTS.glob("raw_*.csv"):
         shutil.copy2(export, exports / export.name)
-    env = {
-        **os.environ,
-        "PGB_EXPORTS_DIR": str(exports),
-        "PGB_DUCKDB_PATH": str(warehouse),
-        "PGB_REPORTS_DIR": str(reports),
-        "PGB_DBT_TARGET_PATH": str(root / "target"),
-        "DBT_LOG_PATH": str(root / "logs"),
-        "DAGSTER_HOME": str(root / "dagster_home"),
-        "DBT_PROFILES_DIR": str(REPO_ROOT),
-        "DO_NOT_TRACK": "1",
-    }
-    env.pop("PGB_EXPORTS_FORMAT", None)
+    env = scratch_pgb_environment(root, exports)
     state = Closes(root, exports, reports, warehouse, env, {}, [], "")
     may = state.pgb("close", "--month", "2025-05", "--prepared-by", "Ana Operadora")
     assert may.returncode == 0, may.stdout[-3000:] + may.stderr[-3000:]

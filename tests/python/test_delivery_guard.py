@@ -19,7 +19,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from orchestration_samples import VALID_EXPORTS, write_valid_exports
+from orchestration_samples import VALID_EXPORTS, use_scratch_paths, write_valid_exports
 from test_orchestration_pipeline import copy_dbt_project
 
 from expectations.delivery import (
@@ -185,13 +185,8 @@ def guarded(tmp_path_factory):
     root = tmp_path_factory.mktemp("guard")
     project = copy_dbt_project(root / "project")
     write_valid_exports(project / "seeds")
-    warehouse = root / "warehouse" / "pgb.duckdb"
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("PGB_DUCKDB_PATH", str(warehouse))
-        env.setenv("PGB_DBT_TARGET_PATH", str(root / "target"))
-        env.setenv("PGB_REPORTS_DIR", str(root / "reports"))
-        env.delenv("PGB_EXPORTS_DIR", raising=False)
-        env.setenv("DO_NOT_TRACK", "1")
+        warehouse = use_scratch_paths(env, root)
         defs = build_definitions(project)
         with dg.DagsterInstance.ephemeral() as instance:
             first = execute(defs, instance, BUILD_WAREHOUSE, "2025-06-01", "2025-06-01")

@@ -26,7 +26,7 @@ import pytest
 from dagster._core.events import DagsterEvent, DagsterEventType
 from dagster._core.storage.dagster_run import DagsterRun
 from dagster._core.utils import make_new_run_id
-from orchestration_samples import write_valid_exports
+from orchestration_samples import scratch_pgb_environment, write_valid_exports
 
 from orchestration.instance import HOST_TAG, PID_START_TAG, PID_TAG, process_start
 
@@ -73,19 +73,7 @@ def setting(tmp_path_factory):
     root = tmp_path_factory.mktemp("killed")
     exports = write_valid_exports(root / "exports")
     warehouse = root / "warehouse" / "pgb.duckdb"
-    env = {
-        **os.environ,
-        "PGB_EXPORTS_DIR": str(exports),
-        "PGB_DUCKDB_PATH": str(warehouse),
-        "PGB_REPORTS_DIR": str(root / "reports"),
-        "PGB_DBT_TARGET_PATH": str(root / "target"),
-        "DBT_LOG_PATH": str(root / "logs"),
-        "DAGSTER_HOME": str(root / "dagster_home"),
-        "DBT_PROFILES_DIR": str(REPO_ROOT),
-        "DO_NOT_TRACK": "1",
-        "PGB_POOL_POLL_SECONDS": "1",
-    }
-    env.pop("PGB_EXPORTS_FORMAT", None)
+    env = {**scratch_pgb_environment(root, exports), "PGB_POOL_POLL_SECONDS": "1"}
     return root, env, warehouse
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from orchestration_samples import DAMAGES, VALID_EXPORTS, write_valid_exports
+from orchestration_samples import DAMAGES, VALID_EXPORTS, use_scratch_paths, write_valid_exports
 
 from dagster._core.loader import LoadingContextForTest
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionResolvedStatus
@@ -79,11 +79,7 @@ def pipeline(tmp_path_factory):
     root = tmp_path_factory.mktemp("pipeline")
     project = copy_dbt_project(root / "project")
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("PGB_DUCKDB_PATH", str(root / "warehouse" / "pgb.duckdb"))
-        env.setenv("PGB_DBT_TARGET_PATH", str(root / "target"))
-        env.setenv("PGB_REPORTS_DIR", str(root / "reports"))
-        env.delenv("PGB_EXPORTS_DIR", raising=False)
-        env.setenv("DO_NOT_TRACK", "1")
+        use_scratch_paths(env, root)
         defs = build_definitions(project)
         with dg.DagsterInstance.ephemeral() as instance:
             good_run = execute(defs, instance, BUILD_WAREHOUSE, *GOOD_RUN_MONTHS)
