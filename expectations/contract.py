@@ -174,6 +174,8 @@ class ExportContract:
     keys: tuple[tuple[str, ...], ...] = ()  # each a unique (compound) key
     required: tuple[str, ...] = ()  # not-null columns
     enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Columns the staging model trims (`nullif(trim(x), '')`): their keys compare as staging holds them.
+    trimmed: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -233,6 +235,16 @@ def _export_read_by(model_sql: Path) -> str | None:
     return match.group(1) if match else None
 
 
+# How a staging model trims a column: nullif(trim(cast(x as varchar)), '') as x.
+_TRIMMED_COLUMN = re.compile(r"nullif\(\s*trim\(\s*cast\(\s*(\w+)\s+as\s+varchar\s*\)\s*\)\s*,\s*''\s*\)\s+as\s+(\w+)")
+
+
+def _columns_trimmed_by(model_sql: Path) -> list[str]:
+    """The export columns the staging model trims and keeps under their own name."""
+    text = model_sql.read_text(encoding="utf-8")
+    return [source for source, name in _TRIMMED_COLUMN.findall(text) if source == name]
+
+
 def _test_name_and_arguments(test) -> tuple[str, dict]:
     """A data test entry is a bare name or {name: {arguments: {...}}}."""
     if isinstance(test, str):
@@ -253,7 +265,8 @@ def _staging_tests(project_dir: Path) -> dict[str, dict]:
             export = _export_read_by(sql_path) if sql_path.exists() else None
             if export not in RAW_EXPORTS:
                 continue
-            tests = found.setdefault(export, {"keys": [], "required": [], "enums": {}})
+            tests = found.setdefault(export, {"keys": [], "required": [], "enums": {}, "trimmed": []})
+            tests["trimmed"] += _columns_trimmed_by(sql_path)
             for test in model.get("data_tests", []):
                 name, arguments = _test_name_and_arguments(test)
                 if name == "unique_combination_of_columns":
@@ -280,7 +293,7 @@ def load_contracts(project_dir: Path = PROJECT_DIR) -> dict[str, ExportContract]
         raise ValueError(f"seeds/_seeds.yml has no column types for {missing}")
     contracts = {}
     for name in RAW_EXPORTS:
-        tests = staging.get(name, {"keys": [], "required": [], "enums": {}})
+        tests = staging.get(name, {"keys": [], "required": [], "enums": {}, "trimmed": []})
         key_columns = {column for key in tests["keys"] for column in key}
         contracts[name] = ExportContract(
             name=name,
@@ -289,6 +302,7 @@ def load_contracts(project_dir: Path = PROJECT_DIR) -> dict[str, ExportContract]
             # Key columns are never null, even when only `unique` is declared.
             required=tuple(dict.fromkeys([*tests["required"], *sorted(key_columns)])),
             enums=tests["enums"],
+            trimmed=tuple(dict.fromkeys(tests["trimmed"])),
         )
     return contracts
 

@@ -48,6 +48,7 @@ from expectations.suites import (
     text_columns,
     timestamp_column,
     trimmed_column,
+    trimmed_key_columns,
 )
 
 PARSED_SUFFIX = "__parsed"  # a text timestamp, cast once per row
@@ -98,6 +99,10 @@ class Screen:
             return f"(src.{quoted(column)} is null)"  # a typed value is never blank text
         value = self.text(column)
         return f"(case when {value} is null then true when {value} < '!' then trim({value}) = '' else false end)"
+
+    def trimmed(self, column: str) -> str:
+        """The cell as staging holds a column it trims: `nullif(trim(x), '')`."""
+        return f"nullif(trim({self.text(column)}), '')"
 
     def timestamp(self, column: str) -> str:
         """The cell as a timestamp (null when it is not one), parsed once per row (see relation_sql)."""
@@ -250,9 +255,14 @@ class Screen:
             if not set(key) <= self.present:
                 continue
             if len(key) == 1:
-                hashes.append(f"hash({self.text(key[0])})")
+                column = key[0]
+                hashes.append(f"hash({self.trimmed(column) if column in self.contract.trimmed else self.text(column)})")
             else:  # GX compares blanks as nulls in a compound key
-                parts = ", ".join(f"(case when {self.blank(c)} then null else {self.text(c)} end)" for c in key)
+                parts = ", ".join(
+                    self.trimmed(c) if c in self.contract.trimmed
+                    else f"(case when {self.blank(c)} then null else {self.text(c)} end)"
+                    for c in key
+                )
                 hashes.append(f"hash({parts})")
         return hashes
 
@@ -300,9 +310,9 @@ class Screen:
                 else:  # the referenced export cannot be read: its own suite says so
                     expression = "cast(null as varchar)"
                 derived.append((dangling_column(rule.column), expression))
-        for rule in contract.seed_reference_rules:
-            if rule.column in present:
-                derived.append((trimmed_column(rule.column), f"nullif(trim({self.text(rule.column)}), '')"))
+        trimmed = [rule.column for rule in contract.seed_reference_rules if rule.column in present]
+        trimmed += [column for column in trimmed_key_columns(contract, present) if column not in trimmed]
+        derived += [(trimmed_column(column), self.trimmed(column)) for column in trimmed]
         for column in contract.non_negative_columns:
             if column in present:
                 value = self.text(column)

@@ -51,6 +51,17 @@ def trimmed_column(column: str) -> str:
     return f"{column}{DERIVED_MARK}trimmed"
 
 
+def key_columns(contract: ExportContract, key: tuple[str, ...]) -> list[str]:
+    """A unique key's columns as staging holds them: a column staging trims compares trimmed."""
+    return [trimmed_column(column) if column in contract.trimmed else column for column in key]
+
+
+def trimmed_key_columns(contract: ExportContract, present: set[str]) -> list[str]:
+    """The columns of complete keys that staging trims (each once, in key order)."""
+    columns = [c for key in contract.keys if set(key) <= present for c in key if c in contract.trimmed]
+    return list(dict.fromkeys(columns))
+
+
 def number_column(column: str) -> str:
     """The value as a number when it is one."""
     return f"{column}{DERIVED_MARK}number"
@@ -101,7 +112,9 @@ def derived_columns(contract: ExportContract, present: set[str]) -> list[str]:
     """The derived columns the suite of this export reads, in a fixed order."""
     derived = []
     derived += [dangling_column(r.column) for r in contract.reference_rules if r.column in present]
-    derived += [trimmed_column(r.column) for r in contract.seed_reference_rules if r.column in present]
+    trimmed = [r.column for r in contract.seed_reference_rules if r.column in present]
+    trimmed += [c for c in trimmed_key_columns(contract, present) if c not in trimmed]
+    derived += [trimmed_column(c) for c in trimmed]
     derived += [number_column(c) for c in contract.non_negative_columns if c in present]
     for rule in contract.max_duration_rules:
         if {rule.start, rule.end} <= present:
@@ -183,12 +196,15 @@ def build_expectations(contract: ExportContract, present_columns: list[str], inp
     for key in contract.keys:
         if not set(key) <= present:
             continue
+        # Judged as staging holds the key (its dbt unique tests are not run again in production builds).
         if len(key) == 1:
-            expectations.append(gxe.ExpectColumnValuesToBeUnique(column=key[0], meta=_meta(key[0], "unique key")))
+            expectations.append(
+                gxe.ExpectColumnValuesToBeUnique(column=key_columns(contract, key)[0], meta=_meta(key[0], "unique key"))
+            )
         else:
             expectations.append(
                 gxe.ExpectCompoundColumnsToBeUnique(
-                    column_list=list(key), meta=_meta(",".join(key), "unique key (" + ", ".join(key) + ")")
+                    column_list=key_columns(contract, key), meta=_meta(",".join(key), "unique key (" + ", ".join(key) + ")")
                 )
             )
     for column, values in contract.enums.items():

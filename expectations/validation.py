@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -152,8 +153,8 @@ def _format_value(value) -> str:
         return "<null>"
     if isinstance(value, tuple | list):
         return " vs ".join(_format_value(v) for v in value)
-    if isinstance(value, dict):  # a compound key
-        return ", ".join(f"{column} {_format_value(v)}" for column, v in value.items())
+    if isinstance(value, dict):  # a compound key (a trimmed key column is named as the export names it)
+        return ", ".join(f"{column.split(DERIVED_MARK)[0]} {_format_value(v)}" for column, v in value.items())
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, pd.Timestamp | datetime):
@@ -276,6 +277,19 @@ def _unreadable(export: str, path: Path, error: Exception) -> ExportValidation:
     )
 
 
+@dataclass
+class _Prepared:
+    """What the screen hands GX for one export: the rows to judge and the suite's inputs."""
+
+    contract: ExportContract
+    path: Path
+    row_count: int
+    inputs: SuiteInputs
+    problems: list[ExpectationFailure]
+    frame: pd.DataFrame
+    kept_rows: int
+
+
 class _Run:
     """One DuckDB connection for a run: files opened once, key sets of referenced exports kept."""
 
@@ -354,8 +368,12 @@ class _Run:
                 )
         return SuiteInputs(delivery=delivery, seed_values=self.seed_values, parameters=self.parameters), problems
 
-    def validate(self, export: str, context, every_row: bool) -> ExportValidation:
-        """`context()` returns the GX context (called once the rows to judge are known)."""
+    def prepare(self, export: str, every_row: bool) -> _Prepared | ExportValidation:
+        """The DuckDB half of an export's validation: open, screen, read the rows GX will judge.
+
+        Runs in the screening thread (the only user of this run's connection); an export that
+        cannot be read is already its validation.
+        """
         contract = self.contracts[export]
         path = self.path(export)
         export_file = self.opened(export)
@@ -372,8 +390,17 @@ class _Run:
             frame, kept_rows = self._rows_to_judge(screen, every_row)
         except UnreadableExport as error:
             return _unreadable(export, path, error)
-        validation = validate_frame(context(), contract, frame, path, export_file.row_count, inputs)
-        validation.failures = problems + validation.failures
+        return _Prepared(contract, path, export_file.row_count, inputs, problems, frame, kept_rows)
+
+    @staticmethod
+    def judge(prepared: _Prepared, context) -> ExportValidation:
+        """The GX half: the export's suite on the rows the screen kept (pure Python, no DuckDB)."""
+        export = prepared.contract.name
+        frame, kept_rows = prepared.frame, prepared.kept_rows
+        validation = validate_frame(
+            context, prepared.contract, frame, prepared.path, prepared.row_count, prepared.inputs
+        )
+        validation.failures = prepared.problems + validation.failures
         validation.screened_rows, validation.judged_rows = kept_rows, len(frame)
         if len(frame) < kept_rows and validation.success:
             validation.failures.append(
@@ -420,12 +447,24 @@ def validate_exports(
     names = list(exports or contracts)
     run = _Run(Path(exports_dir) if exports_dir is not None else None, project_dir, contracts)
     context = _ContextInBackground()
+    # The largest file first: its DuckDB screen runs while GX is still importing.
+    order = sorted(names, key=lambda name: -_size(run.path(name)))
+    # Two lanes: one thread screens the exports in order (DuckDB, which leaves Python's lock free),
+    # while this thread has GX judge the export screened before (pure Python). One export is screened
+    # ahead, no more: the rows waiting for GX stay those of one export.
+    screening = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgb-screen")
     try:
-        # The largest file first: its DuckDB screen runs while GX is still importing.
-        order = sorted(names, key=lambda name: -_size(run.path(name)))
-        validations = {name: run.validate(name, context.get, every_row) for name in order}
+        validations = {}
+        pending = screening.submit(run.prepare, order[0], every_row) if order else None
+        for position, name in enumerate(order):
+            prepared = pending.result()
+            pending = (
+                screening.submit(run.prepare, order[position + 1], every_row) if position + 1 < len(order) else None
+            )
+            validations[name] = prepared if isinstance(prepared, ExportValidation) else run.judge(prepared, context.get())
         return [validations[name] for name in names]
     finally:
+        screening.shutdown(wait=True, cancel_futures=True)
         run.close()
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from expectations.contract import ExportContract, ReferenceRule
+
 LAYERS = ("staging", "intermediate", "marts", "reports")
 
 
-def dbt_build_args(exports_dir: Path | None, raw_export_seeds: Iterable[str]) -> list[str]:
+def dbt_build_args(
+    exports_dir: Path | None, raw_export_seeds: Iterable[str], tests_judged_by_input_checks: Iterable[str] = ()
+) -> list[str]:
     """`dbt build` over the selection Dagster adds.
 
     --full-refresh: seeds are dropped and reloaded, so a changed export
@@ -19,11 +24,78 @@ def dbt_build_args(exports_dir: Path | None, raw_export_seeds: Iterable[str]) ->
     No unit tests: they check the models' logic on fixed rows, not the data, and
     `make test` runs them; in a production build they cost time (16
     thread-seconds of a national close) and judge nothing about the month.
+    Nor the staging models' data tests that the exports' Great Expectations
+    suites judge as strictly, on the same rows, earlier in the same run
+    (`tests_judged_by_input_checks`): a blocking check already stopped the run
+    if one could fail (about 3 s of a national build, on its critical path).
     """
     args = ["build", "--full-refresh", "--exclude-resource-type", "unit_test"]
-    if exports_dir is not None:
-        args += ["--exclude", " ".join(sorted(raw_export_seeds))]
+    excluded = sorted(raw_export_seeds) if exports_dir is not None else []
+    excluded += sorted(tests_judged_by_input_checks)
+    if excluded:
+        args += ["--exclude", " ".join(excluded)]
     return args
+
+
+def _export_of_model(nodes: Mapping[str, Mapping[str, Any]], model_id: str | None, exports: Iterable[str]) -> str | None:
+    """The raw export a staging model reads (pgb_export refs the export's seed), or None."""
+    depends_on = ((nodes.get(model_id or "") or {}).get("depends_on") or {}).get("nodes") or []
+    read = [export for export in exports if f"seed.{model_id.split('.')[1]}.{export}" in depends_on] if model_id else []
+    return read[0] if len(read) == 1 else None
+
+
+def _judged_by(test: Mapping[str, Any], contract: ExportContract, target: ExportContract | None) -> bool:
+    """Does the export's suite judge this data test at least as strictly as dbt would on its staging model?"""
+    metadata = test.get("test_metadata") or {}
+    kind, arguments = metadata.get("name"), metadata.get("kwargs") or {}
+    column = arguments.get("column_name")
+    if kind == "unique":
+        return (column,) in contract.keys  # compared as staging holds it (suites.key_columns)
+    if kind == "unique_combination_of_columns":
+        return tuple(arguments.get("combination") or ()) in contract.keys
+    if kind == "not_null":  # the suites see a blank cell as null, as staging's nullif(trim(x), '') does
+        return column in contract.required
+    if kind == "accepted_values":
+        # A blank cell is null for GX; staging keeps it as text only where it does not trim, and dbt then
+        # refuses it: unless the column is required (GX refuses the blank), dbt's test stays.
+        same_values = tuple(str(value) for value in arguments.get("values") or ()) == contract.enums.get(column)
+        return same_values and (column in contract.required or column in contract.trimmed)
+    if kind == "relationships":
+        # GX compares trimmed values: the same as dbt only when staging trims both sides.
+        field = arguments.get("field")
+        return (
+            target is not None
+            and ReferenceRule(column, target.name, field) in contract.reference_rules
+            and column in contract.trimmed
+            and field in target.trimmed
+        )
+    return False
+
+
+def dbt_tests_judged_by_input_checks(
+    nodes: Mapping[str, Mapping[str, Any]], contracts: Mapping[str, ExportContract]
+) -> list[str]:
+    """The names of the dbt data tests on export staging models that the exports' GX suites repeat.
+
+    `nodes`: the manifest's nodes. A test counts only when its kind, column(s) and values are exactly a
+    rule of the export's contract (expectations/contract.py reads them from the same YAML), judged as
+    strictly as dbt judges the staging model; any other test (a filtered one, a test on a computed
+    column, a reference to a seed) stays in the build.
+    """
+    judged = []
+    for node in nodes.values():
+        if node.get("resource_type") != "test" or (node.get("config") or {}).get("where"):
+            continue
+        export = _export_of_model(nodes, node.get("attached_node"), contracts)
+        if export is None:
+            continue
+        target_model = re.fullmatch(r"ref\('(\w+)'\)", ((node.get("test_metadata") or {}).get("kwargs") or {}).get("to") or "")
+        target_id = f"model.{node['attached_node'].split('.')[1]}.{target_model.group(1)}" if target_model else None
+        target_export = _export_of_model(nodes, target_id, contracts) if target_id else None
+        target = contracts.get(target_export) if target_export else None
+        if _judged_by(node, contracts[export], target):
+            judged.append(node["name"])
+    return sorted(judged)
 
 
 def layer_of(resource_props: Mapping[str, Any]) -> str:

@@ -8,6 +8,7 @@ and a failed blocking check stops the dbt step before anything is rebuilt.
 
 
 import importlib.metadata
+import json
 import os
 import shutil
 import sys
@@ -24,7 +25,8 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from packaging.version import Version
 
-from orchestration.dbt_args import dbt_build_args, dbt_month_selection, layer_of
+from expectations.contract import load_contracts
+from orchestration.dbt_args import dbt_build_args, dbt_month_selection, dbt_tests_judged_by_input_checks, layer_of
 from orchestration.export_checks import record_accepted_delivery
 from orchestration.partitions import months_in_window
 from orchestration.warehouse import build_file_for, building, environment
@@ -108,7 +110,22 @@ def rule_columns(manifest: Mapping[str, Any]) -> list[dg.TableColumn]:
 
 
 class PgbDbtTranslator(DagsterDbtTranslator):
-    """Groups dbt nodes by layer and ties the raw exports to their export assets."""
+    """Groups dbt nodes by layer and ties the raw exports to their export assets.
+
+    `tests_judged_by_input_checks`: dbt tests that production builds do not run (the exports' GX suites
+    judge them, see dbt_args.dbt_tests_judged_by_input_checks), so they are no Dagster checks either: the
+    export's check is where such a failure shows.
+    """
+
+    def __init__(self, settings: DagsterDbtTranslatorSettings | None = None,
+                 tests_judged_by_input_checks: frozenset[str] = frozenset()):
+        super().__init__(settings)
+        self.tests_judged_by_input_checks = tests_judged_by_input_checks
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project) -> dg.AssetCheckSpec | None:
+        if manifest["nodes"].get(unique_id, {}).get("name") in self.tests_judged_by_input_checks:
+            return None
+        return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props.get("resource_type") == "source" and dbt_resource_props.get("name") in RAW_EXPORTS:
@@ -254,10 +271,15 @@ def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDef
         warnings.simplefilter("ignore", dg.BetaWarning)
         backfill_policy = dg.BackfillPolicy.single_run()
 
+    manifest = json.loads(project.manifest_path.read_bytes())
+    judged_tests = dbt_tests_judged_by_input_checks(manifest["nodes"], load_contracts(project_dir))
+
     @dbt_assets(
-        manifest=project.manifest_path,
+        manifest=manifest,
         project=project,
-        dagster_dbt_translator=PgbDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+        dagster_dbt_translator=PgbDbtTranslator(
+            DagsterDbtTranslatorSettings(enable_asset_checks=True), frozenset(judged_tests)
+        ),
         name="pgb_dbt",
         pool=DUCKDB_POOL,
         partitions_def=partitions,
@@ -273,7 +295,7 @@ def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDef
         final = settings.warehouse_path(project_dir)
         every_month = [date.fromisoformat(key) for key in partitions.get_partition_keys()]
         months = dbt_month_selection(months_in_window(context.partition_time_window), every_month)
-        args = dbt_build_args(settings.exports_dir(project_dir), RAW_EXPORTS)
+        args = dbt_build_args(settings.exports_dir(project_dir), RAW_EXPORTS, judged_tests)
         target = settings.dbt_target_dir(project_dir) / f"{RUN_TARGET_PREFIX}{context.run.run_id[:8]}"
         start_fresh = months is None and _every_dbt_asset_selected(context)
         try:

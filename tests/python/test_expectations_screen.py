@@ -34,6 +34,11 @@ SCREEN_CASES = {
     "dangling_reference": ("raw_task_assignments", set_cell(VALID_EXPORTS["raw_task_assignments"], 3, "task_id", "T9")),
     "self_reference": ("raw_tasks", set_cell(VALID_EXPORTS["raw_tasks"], 4, "parent_task_id", "T99")),
     "duplicate_compound_key": ("raw_task_assignments", duplicate_line(VALID_EXPORTS["raw_task_assignments"], 2)),
+    # Staging trims ids: " E1 " is E1 again, so the key repeats as staging holds it.
+    "key_repeated_once_trimmed": ("raw_task_events", VALID_EXPORTS["raw_task_events"] + " E1 ,T1,comment,2025-06-02 18:20:00,0123456\n"),
+    "compound_key_repeated_once_trimmed": (
+        "raw_task_assignments", VALID_EXPORTS["raw_task_assignments"] + "T1 ,0123456,2025-06-02 18:00:00\n"
+    ),
     "duplicate_with_blank_and_null": (
         "raw_sisref_occurrences",
         VALID_EXPORTS["raw_sisref_occurrences"] + "0123456,2025-06-21, \n0123456,2025-06-21,\n",
@@ -87,6 +92,20 @@ def test_stricter_formats_of_the_contract(exports_dir):
     assert failures_of(validate_text(exports_dir, "raw_task_events", text), REGEX, "occurred_at")[0].row_numbers == (3,)
     _, text = SCREEN_CASES["unicode_digits_in_siape"]
     assert failures_of(validate_text(exports_dir, "raw_professionals", text), REGEX, "siape")[0].row_numbers == (2,)
+
+
+def test_keys_compare_as_staging_trims_them(exports_dir):
+    """The dbt unique tests of the staging models are not run again in production builds (see
+    orchestration/dbt_args.py): GX must judge the key as staging holds it, trimmed."""
+    export, text = SCREEN_CASES["key_repeated_once_trimmed"]
+    [failure] = failures_of(validate_text(exports_dir, export, text), "expect_column_values_to_be_unique", "event_id")
+    assert (failure.unexpected_count, failure.row_numbers, failure.values) == (2, (2, 5), ("E1", " E1 "))
+    export, text = SCREEN_CASES["compound_key_repeated_once_trimmed"]
+    [failure] = failures_of(
+        validate_text(exports_dir, export, text), "expect_compound_columns_to_be_unique", "task_id,siape,assigned_at"
+    )
+    assert failure.row_numbers == (2, 5)
+    assert all(value.startswith("task_id T1") for value in failure.values), failure.values
 
 
 def test_valid_exports_keep_no_row_for_gx(exports_dir):

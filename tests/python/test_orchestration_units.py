@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from orchestration.close_package import PAYMENTS_MART, checked_export_sha256
-from orchestration.dbt_args import dbt_build_args, dbt_month_selection, layer_of
+from orchestration.dbt_args import dbt_build_args, dbt_month_selection, dbt_tests_judged_by_input_checks, layer_of
 from orchestration.dbt_assets import export_asset_key, prune_run_targets
 from orchestration.jobs import build_warehouse_job, late_exports_sensor
 from orchestration.launch import partition_arguments, run_config_for
@@ -31,6 +31,100 @@ def test_dbt_build_reads_seeds_by_default():
 def test_dbt_build_skips_raw_seeds_when_exports_come_as_files():
     args = dbt_build_args(Path("/data/exports"), ["raw_tasks", "raw_aps"])
     assert args == ["build", "--full-refresh", "--exclude-resource-type", "unit_test", "--exclude", "raw_aps raw_tasks"]
+
+
+def test_dbt_build_leaves_out_the_tests_the_input_checks_judge():
+    args = dbt_build_args(Path("/data/exports"), ["raw_tasks"], ["unique_stg_get__tasks_task_id"])
+    assert args[-2:] == ["--exclude", "raw_tasks unique_stg_get__tasks_task_id"]
+    assert dbt_build_args(None, ["raw_tasks"], ["not_null_stg_get__tasks_task_id"])[-2:] == [
+        "--exclude", "not_null_stg_get__tasks_task_id"]
+
+
+def _staging_model(name: str, export: str) -> dict:
+    return {"resource_type": "model", "name": name,
+            "depends_on": {"nodes": [f"source.pgb.pgb_exports.{export}", f"seed.pgb.{export}"]}}
+
+
+def _test(name: str, model: str, kind: str, where: str | None = None, **kwargs) -> dict:
+    return {"resource_type": "test", "name": name, "attached_node": f"model.pgb.{model}", "config": {"where": where},
+            "test_metadata": {"name": kind, "kwargs": kwargs}}
+
+
+JUDGED_SAMPLE_NODES = {
+    "model.pgb.stg_tasks": _staging_model("stg_tasks", "raw_tasks"),
+    "model.pgb.stg_events": _staging_model("stg_events", "raw_task_events"),
+    "model.pgb.stg_adhesions": _staging_model("stg_adhesions", "raw_adhesions"),
+    "model.pgb.stg_codes": {"resource_type": "model", "name": "stg_codes", "depends_on": {"nodes": ["seed.pgb.ref_codes"]}},
+    "model.pgb.int_tasks": {"resource_type": "model", "name": "int_tasks", "depends_on": {"nodes": ["model.pgb.stg_tasks"]}},
+    # judged by the suites as strictly as dbt
+    "t1": _test("unique_event_id", "stg_events", "unique", column_name="event_id"),
+    "t2": _test("not_null_status", "stg_tasks", "not_null", column_name="status"),
+    "t3": _test("events_point_at_tasks", "stg_events", "relationships", column_name="task_id",
+                to="ref('stg_tasks')", field="task_id"),
+    "t4": _test("status_values", "stg_tasks", "accepted_values", column_name="status",
+                values=["pendente", "em_exigencia", "concluida", "cancelada"]),
+    # not judged: dbt's test stays
+    "k1": _test("homologation_values", "stg_adhesions", "accepted_values", column_name="homologation",
+                values=["homologado", "nao_homologado"]),  # optional and not trimmed: a blank is null for GX only
+    "k2": _test("status_other_values", "stg_tasks", "accepted_values", column_name="status", values=["concluida"]),
+    "k3": _test("unique_status_filtered", "stg_tasks", "unique", where="status = 'x'", column_name="task_id"),
+    "k4": _test("unique_int_task_id", "int_tasks", "unique", column_name="task_id"),
+    "k5": _test("codes_known", "stg_events", "relationships", column_name="task_id", to="ref('stg_codes')", field="code"),
+    "k6": _test("unique_nb", "stg_tasks", "unique", column_name="nb"),  # not a key of the contract
+    "k7": _test("expression_check", "stg_tasks", "expression_is_true", column_name="task_id"),
+}
+
+
+def test_the_tests_judged_by_the_input_checks_are_exact_rules_of_the_contract():
+    from expectations.contract import load_contracts
+
+    judged = dbt_tests_judged_by_input_checks(JUDGED_SAMPLE_NODES, load_contracts())
+    assert judged == ["events_point_at_tasks", "not_null_status", "status_values", "unique_event_id"]
+
+
+def test_the_project_keeps_only_the_staging_tests_no_suite_repeats():
+    """On the real manifest: what production builds still run on the staging models, named."""
+    import json
+
+    from expectations.contract import load_contracts
+
+    nodes = json.loads((settings.dbt_target_dir() / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    judged = set(dbt_tests_judged_by_input_checks(nodes, load_contracts()))
+    export_staging_tests = {  # the reference seeds' staging models have no export, hence no suite
+        n["name"] for n in nodes.values() if n["resource_type"] == "test"
+        and (n.get("attached_node") or "").startswith("model.pgb.stg_")
+        and not n["attached_node"].startswith("model.pgb.stg_reference__")
+    }
+    kept = sorted(export_staging_tests - judged)
+    assert kept == [
+        "accepted_values_stg_pat__adhesions_homologation__homologado__nao_homologado",
+        "accepted_values_stg_siape__professionals_role__analista__tecnico__assistente_social__outro",
+        "relationships_stg_sisref__occurrences_occurrence_code__occurrence_code__ref_stg_reference__sisref_codes_",
+    ]
+    assert "unique_stg_get__task_events_event_id" in judged
+
+
+def test_the_columns_the_suites_judge_for_dbt_are_staged_as_the_suites_read_them():
+    """A judged test's column must be the export's column under its own name, trimmed or only cast:
+    a staging model that computed it otherwise would make GX and dbt judge different values."""
+    import json
+    import re
+
+    from expectations.contract import load_contracts
+
+    nodes = json.loads((settings.dbt_target_dir() / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    contracts = load_contracts()
+    judged = set(dbt_tests_judged_by_input_checks(nodes, contracts))
+    for node in nodes.values():
+        if node.get("name") not in judged:
+            continue
+        model = nodes[node["attached_node"]]
+        sql = (REPO_ROOT / model["original_file_path"]).read_text(encoding="utf-8")
+        kwargs = node["test_metadata"]["kwargs"]
+        for column in kwargs.get("combination") or [kwargs["column_name"]]:
+            trimmed = rf"nullif\(trim\(cast\({column} as varchar\)\), ''\) as {column}\b"
+            cast = rf"cast\({column} as \w+\) as {column}\b"
+            assert re.search(trimmed, sql) or re.search(cast, sql), (model["name"], column)
 
 
 EVERY_MONTH = [date(2025, month, 1) for month in range(5, 13)]
