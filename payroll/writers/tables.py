@@ -8,7 +8,7 @@ CSVs are written by DuckDB; neutralized_sql() is the same rule in SQL.
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 
@@ -71,7 +71,10 @@ def header_of(table: str) -> list[str]:
 
 
 def rows_of(package: ClosePackage, table: str) -> list[dict[str, object]]:
-    return [asdict(row) for row in getattr(package, table)]
+    # The rows' fields are flat values, so a shallow read is what dataclasses.asdict would give,
+    # without its recursive deep copy (about 1 s for the 10,000 payees of a national month).
+    names = header_of(table)
+    return [{name: getattr(row, name) for name in names} for row in getattr(package, table)]
 
 
 def as_text(value: object) -> str:
