@@ -88,8 +88,10 @@
   pgb_month_range() returns {'first': ..., 'last': ...} or none.
 -#}
 {% macro pgb_month() -%}
-    {#- sqlfluff renders models without dbt's env_var: it sees every month. -#}
-    {%- set from_environment = env_var('PGB_MONTH', '') if env_var is defined else '' -%}
+    {#- sqlfluff renders models without dbt's env_var: it sees every month. Read only when dbt
+        executes: an env_var read while parsing makes every run with another month parse its
+        files again (about 1 s of each run); nothing parsed depends on the month. -#}
+    {%- set from_environment = env_var('PGB_MONTH', '') if (env_var is defined and execute) else '' -%}
     {%- set month = var('pgb_month', from_environment) | string | trim -%}
     {%- set pattern = '^[0-9]{4}-[0-9]{2}-01([.][.][0-9]{4}-[0-9]{2}-01)?$' -%}
     {%- if month and modules is defined and not modules.re.match(pattern, month) -%}

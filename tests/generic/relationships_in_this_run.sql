@@ -5,8 +5,13 @@
   must find its parent among the parent's rows of the same months. Both sides
   stay the size of the run, where the plain test read the whole parent history
   on every monthly run. A run over every month checks every row.
+  `to_months_only=false`: the parent has no reference month (a monthly
+  delivery's tasks): the run's child rows are looked up among all its rows.
 -#}
-{% test relationships_in_this_run(model, column_name, to, field, reference_column='reference_month') %}
+{% test relationships_in_this_run(
+    model, column_name, to, field, reference_column='reference_month', to_months_only=true
+) %}
+{%- set parent_rows = in_month_of_this_run(reference_column) if to_months_only else 'true' %}
 
 with
 
@@ -22,7 +27,7 @@ parents as (
 
     select {{ field }} as parent_key
     from {{ to }}
-    where {{ in_month_of_this_run(reference_column) }}
+    where {{ parent_rows }}
 
 ),
 
