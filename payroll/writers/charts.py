@@ -9,15 +9,8 @@ from __future__ import annotations
 import io
 import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-
-from payroll.money import reais  # noqa: E402
-from payroll.package import ClosePackage  # noqa: E402
+from payroll.money import reais
+from payroll.package import ClosePackage
 
 BLUE, LIGHT_BLUE, RED, GREY, GREEN = "#1f4e79", "#9dc3e6", "#c0392b", "#7f7f7f", "#2e7d32"
 DPI = 110
@@ -25,10 +18,27 @@ DPI = 110
 CHART_UNITS = 15
 
 
+def _pyplot():
+    """pyplot on the Agg backend, imported at the first chart: a process that draws none (`pgb run`, the
+    Dagster definitions) does not pay its half second of imports."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _patch(color: str, label: str):
+    from matplotlib.patches import Patch
+
+    return Patch(color=color, label=label)
+
+
 def _png(figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
-    plt.close(figure)
+    _pyplot().close(figure)
     return buffer.getvalue()
 
 
@@ -47,9 +57,17 @@ def _legend_below(axes, handles) -> None:
                 ncol=len(handles), frameon=False)
 
 
+def _thousands_formatter():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda value, _: f"{value:,.0f}".replace(",", "."))
+
+
 def _money_axis(axis) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     axis.set_major_locator(MaxNLocator(nbins=4))
-    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}".replace(",", ".")))
+    axis.set_major_formatter(_thousands_formatter())
 
 
 def draw_rejections_by_rule(axes, package: ClosePackage, wrap: bool = True) -> None:
@@ -69,7 +87,7 @@ def draw_rejections_by_rule(axes, package: ClosePackage, wrap: bool = True) -> N
     axes.set_yticks(list(positions), labels, fontsize=8)
     axes.invert_yaxis()
     axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}".replace(",", ".")))
+    axes.xaxis.set_major_formatter(_thousands_formatter())
     for position, count in zip(positions, counts, strict=True):
         axes.text(count, position, f" {count:,}".replace(",", "."), va="center", fontsize=9)
     _clean(axes)
@@ -94,7 +112,7 @@ def draw_amount_by_unit(axes, package: ClosePackage) -> None:
     axes.axvline(0, color=GREY, linewidth=0.8)
     for position, row in zip(positions, rows, strict=True):
         axes.text(max(float(row.net_amount), 0), position, f"  {reais(row.net_amount)}", va="center", fontsize=9)
-    _legend_below(axes, [Patch(color=BLUE, label="tarefas do mês"), Patch(color=LIGHT_BLUE, label="ajustes")])
+    _legend_below(axes, [_patch(BLUE, "tarefas do mês"), _patch(LIGHT_BLUE, "ajustes")])
     _clean(axes)
 
 
@@ -113,14 +131,14 @@ def draw_history(axes, package: ClosePackage) -> None:
     for position, row in zip(positions, rows, strict=True):
         top = max(float(row.amount), 0) + max(float(row.adjustments), 0)
         axes.text(position, top, "líquido " + reais(row.net_amount), ha="center", va="bottom", fontsize=8)
-    _legend_below(axes, [Patch(color=BLUE, label="este fechamento"), Patch(color=GREY, label="anteriores"),
-                         Patch(color=LIGHT_BLUE, label="ajustes")])
+    _legend_below(axes, [_patch(BLUE, "este fechamento"), _patch(GREY, "anteriores"),
+                         _patch(LIGHT_BLUE, "ajustes")])
     axes.margins(y=0.25)
     _clean(axes)
 
 
 def chart_png(draw, package: ClosePackage, size: tuple[float, float]) -> bytes:
-    figure, axes = plt.subplots(figsize=size)
+    figure, axes = _pyplot().subplots(figsize=size)
     draw(axes, package)
     return _png(figure)
 
@@ -128,7 +146,7 @@ def chart_png(draw, package: ClosePackage, size: tuple[float, float]) -> bytes:
 def overview_png(package: ClosePackage) -> bytes:
     """The whole summary in one picture (for an e-mail)."""
     totals = package.totals
-    figure = plt.figure(figsize=(13, 8.5))
+    figure = _pyplot().figure(figsize=(13, 8.5))
     grid = figure.add_gridspec(3, 2, height_ratios=[0.45, 1, 1], hspace=0.7, wspace=0.65)
     header = figure.add_subplot(grid[0, :])
     header.set_axis_off()
