@@ -139,9 +139,14 @@ def max_drop_share(project_dir: Path, day: date) -> float:
 
 def count_delivery(export: str, path: Path, rows: int, sha256: str | None = None) -> DeliveryCount:
     """The export's row count (as its contract check counted it) and its distinct SIAPEs, read by DuckDB."""
+    return DeliveryCount(export, rows, count_payees(export, path), SIAPE_COLUMNS.get(export), sha256)
+
+
+def count_payees(export: str, path: Path) -> int | None:
+    """The export's distinct SIAPEs (trimmed, blanks left out); None for an export without a SIAPE column."""
     column = SIAPE_COLUMNS.get(export)
     if column is None:
-        return DeliveryCount(export, rows, None, None, sha256)
+        return None
     with duckdb.connect() as connection:
         try:
             export_file = open_export(connection, path)
@@ -153,7 +158,7 @@ def count_delivery(export: str, path: Path, rows: int, sha256: str | None = None
         payees = connection.execute(
             f"select count(distinct nullif(trim(cast({quoted} as varchar)), '')) from ({export_file.relation_sql})"
         ).fetchone()[0]
-    return DeliveryCount(export, rows, int(payees), column, sha256)
+    return int(payees)
 
 
 # --- judging ----------------------------------------------------------------------------
