@@ -174,14 +174,18 @@ def close_month(
         check_can_close(month, ledger, reports_dir, reopen)  # another close may have finished meanwhile
         if not reopen:
             check_earlier_months_closed(month, ledger, warehouse, project_dir)
-        inputs = fingerprint_inputs(project_dir)
-        if checked_inputs is not None and (changed := changed_inputs(checked_inputs, inputs)):
-            raise CloseFailed(
-                "input files changed after the pipeline checked and loaded them, so the warehouse does not "
-                f"match them: {', '.join(changed)}. Run the close again on stable files."
-            )
         excluding = month if reopen else None
-        snapshot = read_snapshot(warehouse, project_dir, month, ledger_files=ledger.files(excluding), log=log)
+        # The inputs are hashed while DuckDB reads the warehouse (both leave Python's lock: about 0.4 s of a
+        # national month), and again once it has read it; a changed input is reported before any read error.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgb-inputs") as hasher:
+            hashing = hasher.submit(fingerprint_inputs, project_dir)
+            try:
+                snapshot = read_snapshot(warehouse, project_dir, month, ledger_files=ledger.files(excluding), log=log)
+            except Exception:
+                _refuse_changed_inputs(checked_inputs, hashing.result())
+                raise
+            inputs = hashing.result()
+        _refuse_changed_inputs(checked_inputs, inputs)
         if fingerprint_inputs(project_dir) != inputs:
             raise CloseFailed("an input file changed while the close read the warehouse: run the close again on stable files.")
         earlier_closes = [closed for closed in ledger.closed_months() if closed != excluding]
@@ -230,6 +234,14 @@ def close_month(
         picture.parent.mkdir(parents=True, exist_ok=True)
         picture.write_bytes(overview_png(package))
     return CloseResult(package, folder, ledger_file, kept, manifest_sha256)
+
+
+def _refuse_changed_inputs(checked_inputs: Mapping[str, str | None] | None, inputs: list) -> None:
+    if checked_inputs is not None and (changed := changed_inputs(checked_inputs, inputs)):
+        raise CloseFailed(
+            "input files changed after the pipeline checked and loaded them, so the warehouse does not "
+            f"match them: {', '.join(changed)}. Run the close again on stable files."
+        )
 
 
 # --- issue 11: what the manifest adds about the delivery and the task rows -------------------
