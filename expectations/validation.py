@@ -12,6 +12,9 @@ and the Dagster check all report the same thing.
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.process
 import os
 import tempfile
 import threading
@@ -445,6 +448,9 @@ def validate_exports(
     """
     contracts = load_contracts(project_dir)
     names = list(exports or contracts)
+    started_early = _take_early_validation(names, exports_dir, project_dir, every_row)
+    if started_early is not None:
+        return started_early
     run = _Run(Path(exports_dir) if exports_dir is not None else None, project_dir, contracts)
     context = _ContextInBackground()
     # The largest file first: its DuckDB screen runs while GX is still importing.
@@ -470,6 +476,124 @@ def validate_exports(
 
 def _size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
+
+
+# --- the validation a command starts first, in a process of its own ----------------------------
+
+
+@dataclass
+class _EarlyValidation:
+    exports_dir: Path | None
+    project_dir: Path
+    names: list[str]
+    files: dict[str, tuple[int, int, int, int] | None]  # before the child read anything
+    process: multiprocessing.process.BaseProcess
+    receiver: multiprocessing.connection.Connection
+
+
+_EARLY: _EarlyValidation | None = None
+_EARLY_LOCK = threading.Lock()
+
+
+def validate_exports_early(exports_dir: Path | None, project_dir: Path = PROJECT_DIR) -> None:
+    """Start validate_exports of every export now, in a child process, for the run this process launches next.
+
+    GX is Python: its import (about 3 s) and its judging hold the interpreter's lock, so in the run's own
+    process they would wait for, then follow, the start-up of Dagster and dbt (about 3 s more of Python).
+    `pgb run` and `pgb close` start the checks in a process of their own before that start-up.
+    validate_exports takes the child's result only for the same folder and project, and only when no export
+    changed since the child was started (inode, size, modification and change times); otherwise, or when the
+    child failed, it validates in its own process, as it always did. Either way the same function gives the
+    report.
+    """
+    global _EARLY
+    drop_early_validation()
+    project_dir = Path(project_dir)
+    exports_dir = Path(exports_dir) if exports_dir is not None else None
+    names = list(load_contracts(project_dir))
+    files = {name: _file_state(export_path(name, exports_dir, project_dir)) for name in names}
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of this one's threads
+    receiver, sender = spawn.Pipe(duplex=False)
+    process = spawn.Process(target=_validate_into, args=(sender, names, exports_dir, project_dir),
+                            name="pgb-input-checks", daemon=True)
+    process.start()
+    sender.close()
+    with _EARLY_LOCK:
+        _EARLY = _EarlyValidation(exports_dir, project_dir, names, files, process, receiver)
+
+
+def _validate_into(sender, names: list[str], exports_dir: Path | None, project_dir: Path) -> None:
+    """The child: the validations, or None when validate_exports raised (the parent then runs it itself)."""
+    try:
+        validations = validate_exports(names, exports_dir, project_dir)
+    except Exception:  # noqa: BLE001 - reported by the parent's own run of validate_exports
+        validations = None
+    sender.send(validations)
+    sender.close()
+
+
+def drop_early_validation() -> None:
+    """Stop a child validation nobody took (its command ends, or it did not match)."""
+    global _EARLY
+    with _EARLY_LOCK:
+        early, _EARLY = _EARLY, None
+    if early is not None:
+        _stop(early)
+
+
+def _stop(early: _EarlyValidation) -> None:
+    early.receiver.close()
+    if early.process.is_alive():
+        early.process.terminate()
+    early.process.join()
+
+
+def _take_early_validation(names: list[str], exports_dir: Path | None, project_dir: Path,
+                           every_row: bool) -> list[ExportValidation] | None:
+    global _EARLY
+    with _EARLY_LOCK:
+        early, _EARLY = _EARLY, None
+    if early is None:
+        return None
+    try:
+        same_request = (
+            not every_row
+            and _resolved(early.exports_dir) == _resolved(Path(exports_dir) if exports_dir is not None else None)
+            and _resolved(early.project_dir) == _resolved(project_dir)
+            and set(names) <= set(early.names)
+        )
+        if not same_request:
+            return None
+        while not early.receiver.poll(0.05):
+            if not early.process.is_alive() and not early.receiver.poll():
+                return None  # the child died without an answer (killed, out of memory)
+        try:
+            validations = early.receiver.recv()
+        except EOFError:
+            return None
+        if validations is None:
+            return None
+        unchanged = all(_file_state(export_path(name, exports_dir, project_dir)) == state
+                        for name, state in early.files.items())
+        if not unchanged:
+            return None
+        by_export = {validation.export: validation for validation in validations}
+        return [by_export[name] for name in names]
+    finally:
+        _stop(early)
+
+
+def _file_state(path: Path) -> tuple[int, int, int, int] | None:
+    """What changes when a file is rewritten, replaced or touched; None when it is missing."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+
+def _resolved(path: Path | None) -> Path | None:
+    return Path(path).resolve() if path is not None else None
 
 
 class _ContextInBackground:

@@ -23,6 +23,8 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -216,6 +218,21 @@ def reports_dir_unusable(command: str) -> bool:
     return problem is not None
 
 
+@contextmanager
+def input_checks_started() -> Iterator[None]:
+    """The exports' checks (GX, Python) start in a process of their own while this one imports Dagster and dbt
+    and loads the definitions (Python too: the two would otherwise take turns on one lock). The run's check
+    step takes their result when no export changed meanwhile (expectations.validation.validate_exports_early);
+    a result nobody took is dropped when the command ends."""
+    from expectations.validation import drop_early_validation, validate_exports_early
+
+    validate_exports_early(settings.exports_dir(), settings.PROJECT_DIR)
+    try:
+        yield
+    finally:
+        drop_early_validation()
+
+
 def close(arguments: argparse.Namespace) -> int:
     if not arguments.month:
         print(f"pgb close: --month is missing\n{CLOSE_USAGE}", file=sys.stderr)
@@ -233,12 +250,13 @@ def close(arguments: argparse.Namespace) -> int:
     except CloseRefused as refusal:
         print(f"pgb close: refused: {refusal}", file=sys.stderr)
         return EXIT_REFUSED
-    from orchestration.jobs import CLOSE_MONTH
-    from orchestration.launch import CLOSE_MONTH_TAG, failure_report, materialize_with_progress
+    with input_checks_started():
+        from orchestration.jobs import CLOSE_MONTH
+        from orchestration.launch import CLOSE_MONTH_TAG, failure_report, materialize_with_progress
 
-    run, log_path = materialize_with_progress("close", CLOSE_MONTH, month.partition_key, month.partition_key,
-                                              {**close_config(arguments), **delivery_config(arguments)},
-                                              tags={CLOSE_MONTH_TAG: str(month)})
+        run, log_path = materialize_with_progress("close", CLOSE_MONTH, month.partition_key, month.partition_key,
+                                                  {**close_config(arguments), **delivery_config(arguments)},
+                                                  tags={CLOSE_MONTH_TAG: str(month)})
     if run.refusals:  # another close got there first
         print("pgb close: " + "\n".join(run.refusals), file=sys.stderr)
         return EXIT_REFUSED
@@ -263,12 +281,13 @@ def run(arguments: argparse.Namespace) -> int:
     except CloseRefused as refusal:
         print(f"pgb run: refused: {refusal}", file=sys.stderr)
         return EXIT_REFUSED
-    from orchestration.jobs import BUILD_WAREHOUSE
-    from orchestration.launch import failure_report, materialize_with_progress
-    from orchestration.summary import warehouse_summary
+    with input_checks_started():
+        from orchestration.jobs import BUILD_WAREHOUSE
+        from orchestration.launch import failure_report, materialize_with_progress
+        from orchestration.summary import warehouse_summary
 
-    outcome, log_path = materialize_with_progress("run", BUILD_WAREHOUSE, first.partition_key, last.partition_key,
-                                                  delivery_config(arguments))
+        outcome, log_path = materialize_with_progress("run", BUILD_WAREHOUSE, first.partition_key,
+                                                      last.partition_key, delivery_config(arguments))
     if not outcome.success:
         print(f"{failure_report(outcome)}\nFull log: {log_path}", file=sys.stderr)
         return EXIT_FAILED
