@@ -3,15 +3,18 @@ and a dead run's build file is removed only when that run held the warehouse poo
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import warnings
 
 import dagster as dg
+import pytest
 from dagster._core.storage.dagster_run import DagsterRun
 from dagster._core.utils import make_new_run_id
 from sqlalchemy import text
 
-from orchestration.dagster_storage import KeptOpenSqliteEventLogStorage
+from orchestration.dagster_storage import EVENT_BATCH_SIZE, EVENT_BATCH_SIZE_VARIABLE, KeptOpenSqliteEventLogStorage
 from orchestration.instance import (DUCKDB_POOL, HOST_TAG, PID_START_TAG, PID_TAG, dagster_yaml,
                                     prepare_dagster_home, recover_dead_runs)
 
@@ -67,6 +70,103 @@ def test_events_kept_open_in_one_process_are_read_by_another_instance(tmp_path, 
         # Wiping closes the open files first; the storage is usable afterwards.
         writer.event_log_storage.wipe()
         assert dg.materialize([counted], instance=writer, partition_key="a").success
+
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    ONE_RUN_FOR_A_RANGE = dg.BackfillPolicy.single_run()
+
+
+@dg.asset(partitions_def=dg.StaticPartitionsDefinition(["a", "b", "c"]), backfill_policy=ONE_RUN_FOR_A_RANGE)
+def ranged(context):
+    """As the dbt assets: one run for a range of partitions, one result recorded for each of them."""
+    return dg.MaterializeResult(metadata={"partitions": len(context.partition_keys)})
+
+
+def _run_over_a_b_c(instance: dg.DagsterInstance) -> str:
+    job = dg.Definitions(assets=[ranged]).resolve_implicit_global_asset_job_def()
+    tags = {"dagster/asset_partition_range_start": "a", "dagster/asset_partition_range_end": "c"}
+    result = job.execute_in_process(instance=instance, tags=tags)
+    assert result.success
+    return result.run_id
+
+
+def _records(instance: dg.DagsterInstance, event_type: dg.DagsterEventType, run_id: str | None = None) -> list:
+    """The asset events of `ranged` in the index (of one run, if given)."""
+    records_filter = dg.AssetRecordsFilter(asset_key=dg.AssetKey("ranged"))
+    fetch = (instance.fetch_materializations if event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+             else instance.fetch_planned_materializations)
+    return [record for record in fetch(records_filter, limit=1000).records if run_id in (None, record.run_id)]
+
+
+def test_a_batch_is_stored_as_its_events_one_by_one(tmp_path, monkeypatch):
+    """The planned events of a run and the partitions of one result come as batches: each is one write
+    per file, and what any reader sees is what Dagster's one-event-at-a-time storage leaves."""
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.delenv(EVENT_BATCH_SIZE_VARIABLE, raising=False)
+    prepare_dagster_home()
+    batches: list[list[str]] = []
+    store_event_batch = KeptOpenSqliteEventLogStorage.store_event_batch
+
+    def counting(storage, events):
+        batches.append([entry.dagster_event.event_type_value for entry in events])
+        store_event_batch(storage, events)
+
+    monkeypatch.setattr(KeptOpenSqliteEventLogStorage, "store_event_batch", counting)
+    with dg.DagsterInstance.get() as writer:
+        assert os.environ[EVENT_BATCH_SIZE_VARIABLE] == str(EVENT_BATCH_SIZE)  # asked for by the storage
+        batched = _run_over_a_b_c(writer)
+        assert sorted(batches) == [["ASSET_MATERIALIZATION"] * 3, ["ASSET_MATERIALIZATION_PLANNED"] * 3]
+        monkeypatch.setenv(EVENT_BATCH_SIZE_VARIABLE, "0")  # Dagster's way: every event on its own
+        one_by_one = _run_over_a_b_c(writer)
+        assert len(batches) == 2
+        with dg.DagsterInstance.from_config(str(tmp_path)) as reader:
+            for event_type in (dg.DagsterEventType.ASSET_MATERIALIZATION,
+                               dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED):
+                seen = [sorted(record.partition_key for record in _records(reader, event_type, run))
+                        for run in (batched, one_by_one)]
+                assert seen == [["a", "b", "c"], ["a", "b", "c"]], event_type
+            assert [len(reader.all_logs(run)) for run in (batched, one_by_one)] == [
+                len(writer.all_logs(batched))] * 2
+            assert reader.get_materialized_partitions(dg.AssetKey("ranged")) == {"a", "b", "c"}
+            latest = reader.get_latest_materialization_event(dg.AssetKey("ranged"))
+            assert latest.run_id == one_by_one
+
+
+def test_a_batch_that_fails_stores_none_of_its_events(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    prepare_dagster_home()
+    with dg.DagsterInstance.get() as instance:
+        run_id = _run_over_a_b_c(instance)
+        storage = instance.event_log_storage
+        materialized = _records(instance, dg.DagsterEventType.ASSET_MATERIALIZATION, run_id)
+        copies = [record.event_log_entry._replace(run_id=make_new_run_id()) for record in materialized]
+        tags_stored = []
+        store_tags = KeptOpenSqliteEventLogStorage._store_asset_event_tags
+
+        def failing_on_the_second(self, connection, events, event_ids):
+            tags_stored.append(events)
+            if len(tags_stored) == 2:
+                raise OSError("disk full")
+            store_tags(self, connection, events, event_ids)
+
+        monkeypatch.setattr(KeptOpenSqliteEventLogStorage, "_store_asset_event_tags", failing_on_the_second)
+        with pytest.raises(OSError, match="disk full"):
+            storage.store_event_batch(copies)
+        assert len(tags_stored) == 2  # the first event was written before the failure
+        assert all(not storage.get_logs_for_run(copy.run_id) for copy in copies)  # and rolled back
+        assert {record.run_id for record in _records(instance, dg.DagsterEventType.ASSET_MATERIALIZATION)} == {run_id}
+        monkeypatch.undo()
+        assert dg.materialize([counted], instance=instance, partition_key="a").success  # usable afterwards
+
+
+def test_a_batch_size_set_by_the_user_is_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.setenv(EVENT_BATCH_SIZE_VARIABLE, "0")
+    prepare_dagster_home()
+    with dg.DagsterInstance.get() as instance:
+        assert isinstance(instance.event_log_storage, KeptOpenSqliteEventLogStorage)
+        assert os.environ[EVENT_BATCH_SIZE_VARIABLE] == "0"
 
 
 def _run_of_a_dead_process(instance: dg.DagsterInstance) -> str:
