@@ -37,7 +37,9 @@ from contextlib import contextmanager
 
 import yaml
 from dagster._config import StringSource
+from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, BATCH_WRITABLE_EVENTS
 from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.base_storage import DagsterStorage
@@ -60,6 +62,9 @@ EVENT_BATCH_SIZE_VARIABLE = "DAGSTER_EVENT_BATCH_SIZE"  # read by Dagster on eve
 # Larger than any batch Dagster forms for this project (a run's planned events: assets and checks x months),
 # so a batch is one write; a longer one is simply written in parts of this size.
 EVENT_BATCH_SIZE = 10_000
+# The events store_event_batch writes in bulk: those Dagster may batch (planned materializations and checks,
+# materializations, observations, failures to materialize), each an asset or an asset-check event.
+BULK_EVENT_TYPES = frozenset(BATCH_WRITABLE_EVENTS) & (ASSET_EVENTS | ASSET_CHECK_EVENTS)
 
 
 def _relaxed_sync(dbapi_connection, _record) -> None:
@@ -129,7 +134,7 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
                 yield connection
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
-        """Store each event as store_event does, in one transaction per file (the run's and the index).
+        """Store the events as store_event would one by one, in one transaction per file (the run's and the index).
 
         Either every event of the batch is stored or none: on an error both transactions roll back, and
         Dagster then stores the events one by one.
@@ -137,8 +142,11 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
         with self._db_lock:
             self._batch_thread = threading.get_ident()
             try:
-                for entry in events:
-                    self.store_event(entry)
+                if all(entry.is_dagster_event and entry.dagster_event_type in BULK_EVENT_TYPES for entry in events):
+                    self._store_asset_events_in_bulk(events)
+                else:  # not a batch Dagster forms today: its own code, event by event
+                    for entry in events:
+                        self.store_event(entry)
                 for connection in self._batch_connections.values():
                     connection.commit()
             finally:
@@ -146,6 +154,35 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
                     connection.close()  # rolls back what was not committed
                 self._batch_connections = {}
                 self._batch_thread = None
+
+    def _store_asset_events_in_bulk(self, events: Sequence[EventLogEntry]) -> None:
+        """What SqliteEventLogStorage.store_event does for each asset or asset-check event, with the rows of each
+        table written together: the run's event rows in one statement; in the index, each event row (its id is
+        needed), the indexed tags in one statement, one update of the asset's entry per asset instead of one
+        per event (each kind of event sets the same columns every time, so the last event of each kind, in the
+        batch's order, leaves what all of them would), and the checks' rows as Dagster writes them."""
+        rows = [self._event_to_row(entry) for entry in events]
+        for run_id in dict.fromkeys(entry.run_id for entry in events):
+            with self.run_connection(run_id) as connection:
+                connection.execute(SqlEventLogStorageTable.insert(),
+                                   [row for entry, row in zip(events, rows) if entry.run_id == run_id])
+        with self.index_connection() as connection:
+            insert = SqlEventLogStorageTable.insert()
+            event_ids = [connection.execute(insert, row).inserted_primary_key[0] for row in rows]
+            asset_events = [(entry, event_id) for entry, event_id in zip(events, event_ids)
+                            if entry.dagster_event_type in ASSET_EVENTS]
+            if asset_events:
+                self._store_asset_event_tags(connection, *map(list, zip(*asset_events)))
+            last_of_each_kind: dict[tuple[str, str], tuple[EventLogEntry, int]] = {}
+            for entry, event_id in asset_events:
+                kind = (entry.dagster_event.asset_key.to_string(), entry.dagster_event_type)
+                last_of_each_kind.pop(kind, None)  # re-inserted: the dict keeps the batch's order of the last ones
+                last_of_each_kind[kind] = (entry, event_id)
+            for entry, event_id in last_of_each_kind.values():
+                self._store_asset_event(connection, entry, event_id)
+        for entry, event_id in zip(events, event_ids):
+            if entry.dagster_event_type in ASSET_CHECK_EVENTS:
+                self.store_asset_check_event(entry, event_id)
 
     def has_table(self, table_name: str) -> bool:
         if table_name not in self._tables_found and super().has_table(table_name):

@@ -3,8 +3,10 @@ and a dead run's build file is removed only when that run held the warehouse poo
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import sqlite3
 import subprocess
 import warnings
 
@@ -77,10 +79,36 @@ with warnings.catch_warnings():
     ONE_RUN_FOR_A_RANGE = dg.BackfillPolicy.single_run()
 
 
-@dg.asset(partitions_def=dg.StaticPartitionsDefinition(["a", "b", "c"]), backfill_policy=ONE_RUN_FOR_A_RANGE)
+@dg.asset(partitions_def=dg.StaticPartitionsDefinition(["a", "b", "c"]), backfill_policy=ONE_RUN_FOR_A_RANGE,
+          check_specs=[dg.AssetCheckSpec("counted_all", asset="ranged")])
 def ranged(context):
-    """As the dbt assets: one run for a range of partitions, one result recorded for each of them."""
-    return dg.MaterializeResult(metadata={"partitions": len(context.partition_keys)})
+    """As the dbt assets: one run for a range of partitions, one result (and check) recorded for each of them."""
+    return dg.MaterializeResult(metadata={"partitions": len(context.partition_keys)},
+                                check_results=[dg.AssetCheckResult(passed=len(context.partition_keys) == 3)])
+
+
+def _what_the_index_holds(home, run_id: str) -> dict[str, list]:
+    """The rows a run left in the run's file and the cross-run index, without ids, times and the run id."""
+    with sqlite3.connect(home / "history" / "runs" / f"{run_id}.db") as run_file, \
+            sqlite3.connect(home / "history" / "runs" / "index.db") as index:
+        events = "select dagster_event_type, asset_key, partition, step_key from event_logs where run_id = ? order by id"
+        last = index.execute("select last_run_id, last_materialization from asset_keys where asset_key = ?",
+                             ('["ranged"]',)).fetchone()
+        last_event_id = index.execute("select max(id) from event_logs where run_id = ? and dagster_event_type = ?",
+                                      (run_id, "ASSET_MATERIALIZATION")).fetchone()[0]
+        last_materialization = json.loads(last[1])
+        return {
+            "run_file": run_file.execute(events, (run_id,)).fetchall(),
+            "index": index.execute(events, (run_id,)).fetchall(),
+            "tags": sorted(index.execute(
+                "select tags.asset_key, tags.key, events.partition from asset_event_tags as tags join event_logs as "
+                "events on events.id = tags.event_id where events.run_id = ?", (run_id,)).fetchall()),
+            "checks": sorted(index.execute(
+                "select asset_key, check_name, partition, execution_status from asset_check_executions "
+                "where run_id = ?", (run_id,)).fetchall()),
+            "asset_entry": [last[0] == run_id, last_materialization["storage_id"] == last_event_id,
+                            last_materialization["event_log_entry"]["run_id"] == run_id],
+        }
 
 
 def _run_over_a_b_c(instance: dg.DagsterInstance) -> str:
@@ -116,10 +144,16 @@ def test_a_batch_is_stored_as_its_events_one_by_one(tmp_path, monkeypatch):
     with dg.DagsterInstance.get() as writer:
         assert os.environ[EVENT_BATCH_SIZE_VARIABLE] == str(EVENT_BATCH_SIZE)  # asked for by the storage
         batched = _run_over_a_b_c(writer)
-        assert sorted(batches) == [["ASSET_MATERIALIZATION"] * 3, ["ASSET_MATERIALIZATION_PLANNED"] * 3]
+        after_batches = _what_the_index_holds(tmp_path, batched)
+        assert sorted(sorted(batch) for batch in batches) == [
+            ["ASSET_CHECK_EVALUATION_PLANNED"] + ["ASSET_MATERIALIZATION_PLANNED"] * 3,
+                                   ["ASSET_MATERIALIZATION"] * 3]
         monkeypatch.setenv(EVENT_BATCH_SIZE_VARIABLE, "0")  # Dagster's way: every event on its own
         one_by_one = _run_over_a_b_c(writer)
         assert len(batches) == 2
+        assert after_batches == _what_the_index_holds(tmp_path, one_by_one)
+        assert after_batches["asset_entry"] == [True, True, True]
+        assert len(after_batches["checks"]) == 1 and len(after_batches["tags"]) == 3  # a data version per partition
         with dg.DagsterInstance.from_config(str(tmp_path)) as reader:
             for event_type in (dg.DagsterEventType.ASSET_MATERIALIZATION,
                                dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED):
@@ -141,22 +175,20 @@ def test_a_batch_that_fails_stores_none_of_its_events(tmp_path, monkeypatch):
         storage = instance.event_log_storage
         materialized = _records(instance, dg.DagsterEventType.ASSET_MATERIALIZATION, run_id)
         copies = [record.event_log_entry._replace(run_id=make_new_run_id()) for record in materialized]
-        tags_stored = []
-        store_tags = KeptOpenSqliteEventLogStorage._store_asset_event_tags
+        asset_entries = []
+        store_asset_entry = KeptOpenSqliteEventLogStorage._store_asset_event
 
-        def failing_on_the_second(self, connection, events, event_ids):
-            tags_stored.append(events)
-            if len(tags_stored) == 2:
-                raise OSError("disk full")
-            store_tags(self, connection, events, event_ids)
+        def failing(self, connection, entry, event_id):  # after the run's rows and the index's event rows
+            asset_entries.append(entry)
+            raise OSError("disk full")
 
-        monkeypatch.setattr(KeptOpenSqliteEventLogStorage, "_store_asset_event_tags", failing_on_the_second)
+        monkeypatch.setattr(KeptOpenSqliteEventLogStorage, "_store_asset_event", failing)
         with pytest.raises(OSError, match="disk full"):
             storage.store_event_batch(copies)
-        assert len(tags_stored) == 2  # the first event was written before the failure
+        assert len(asset_entries) == 1
         assert all(not storage.get_logs_for_run(copy.run_id) for copy in copies)  # and rolled back
         assert {record.run_id for record in _records(instance, dg.DagsterEventType.ASSET_MATERIALIZATION)} == {run_id}
-        monkeypatch.undo()
+        monkeypatch.setattr(KeptOpenSqliteEventLogStorage, "_store_asset_event", store_asset_entry)
         assert dg.materialize([counted], instance=instance, partition_key="a").success  # usable afterwards
 
 
