@@ -41,9 +41,11 @@ RUN_TARGETS_KEPT = 3
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
-def prune_run_targets(target_dir: Path, keep: int = RUN_TARGETS_KEPT) -> tuple[list[Path], list[str]]:
+def prune_run_targets(target_dir: Path, keep: int = RUN_TARGETS_KEPT,
+                      current: Path | None = None) -> tuple[list[Path], list[str]]:
     """Remove all but the `keep` newest dbt target folders of Dagster runs (target/dagster-<run>).
 
+    `current`, the folder of the run that prunes, is kept whatever its time, and counts as the newest.
     Returns the removed folders and, for those that could not be removed, why: a cleanup that fails must
     not fail the run. Other content of target/ (the manifest Dagster loads) is not touched. A run prunes
     while its dbt builds (an idle thread then): deleting a folder of some 800 files dbt wrote takes up to 2 s
@@ -52,7 +54,7 @@ def prune_run_targets(target_dir: Path, keep: int = RUN_TARGETS_KEPT) -> tuple[l
     if not target_dir.is_dir():
         return [], []
     runs = sorted((path for path in target_dir.glob(f"{RUN_TARGET_PREFIX}*") if path.is_dir()),
-                  key=lambda path: (path.stat().st_mtime, path.name), reverse=True)
+                  key=lambda path: (path == current, path.stat().st_mtime, path.name), reverse=True)
     removed, failures = [], []
     for stale in runs[keep:]:
         try:
@@ -298,7 +300,7 @@ def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDef
         target.mkdir(parents=True, exist_ok=True)  # the newest run folder from now on: the pruning keeps it
         # Older run folders would only pile up: removed beside dbt, while this thread waits for its output.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgb-prune") as pruner:
-            pruning = pruner.submit(prune_run_targets, target.parent)
+            pruning = pruner.submit(prune_run_targets, target.parent, current=target)
             try:
                 with building(final, start_fresh=start_fresh) as build:
                     context.log.info(

@@ -231,6 +231,10 @@ def test_prune_run_targets_keeps_the_newest_run_folders_and_the_rest_of_target(t
         "dagster-run3", "dagster-run4", "manifest.json", "partial_parse.msgpack"]
     assert prune_run_targets(tmp_path, keep=2) == ([], [])
     assert prune_run_targets(tmp_path / "missing") == ([], [])
+    # The pruning run's own folder stays, even with an older time (it prunes while its dbt writes there).
+    os.utime(runs[3], (1, 1))
+    removed, _ = prune_run_targets(tmp_path, keep=1, current=runs[3])
+    assert removed == [runs[4]] and runs[3].exists()
 
 
 def test_an_empty_month_is_observed_unless_it_had_a_preview_to_replace():
