@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -41,17 +42,20 @@ RUN_TARGETS_KEPT = 3
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
-def prune_run_targets(target_dir: Path, keep: int = RUN_TARGETS_KEPT) -> tuple[list[Path], list[str]]:
+def prune_run_targets(target_dir: Path, keep: int = RUN_TARGETS_KEPT,
+                      current: Path | None = None) -> tuple[list[Path], list[str]]:
     """Remove all but the `keep` newest dbt target folders of Dagster runs (target/dagster-<run>).
 
+    `current`, the folder of the run that prunes, is kept whatever its time, and counts as the newest.
     Returns the removed folders and, for those that could not be removed, why: a cleanup that fails must
-    not fail the run (its warehouse is already published). Other content of target/ (the manifest
-    Dagster loads) is not touched.
+    not fail the run. Other content of target/ (the manifest Dagster loads) is not touched. A run prunes
+    while its dbt builds (an idle thread then): deleting a folder of some 800 files dbt wrote takes up to 2 s
+    on a disk mounted with `discard`.
     """
     if not target_dir.is_dir():
         return [], []
     runs = sorted((path for path in target_dir.glob(f"{RUN_TARGET_PREFIX}*") if path.is_dir()),
-                  key=lambda path: (path.stat().st_mtime, path.name), reverse=True)
+                  key=lambda path: (path == current, path.stat().st_mtime, path.name), reverse=True)
     removed, failures = [], []
     for stale in runs[keep:]:
         try:
@@ -195,7 +199,22 @@ def dbt_resource(project: DbtProject) -> DbtCliResource:
 # What dbt parses (dbt_project.yml's paths, the profile, .dbtignore): an edit to any of them needs a new parse.
 PARSED_PATHS = ("models", "macros", "seeds", "tests/generic", "tests/singular", "dbt_project.yml", "profiles.yml",
                 ".dbtignore")
-PARSED_FOR_FILE = "pgb_parsed_for.txt"  # beside the manifest: the build file the parse's profile pointed at
+PARSED_FOR_FILE = "pgb_parsed_for.txt"  # beside the manifest: the environment of the parse (dbt_environment)
+
+
+def dbt_environment(build_file: Path, months: str | None = None) -> dict[str, str]:
+    """The environment variables dbt reads in a run: the file it builds, and its months (empty: every month).
+
+    dbt's partial parse parses again every file that read an environment variable whose value differs from
+    the parse's (PGB_MONTH: seven models and YAML files, about a second), so the set-up parse uses the values
+    of a run over every month: an unset PGB_MONTH is not the empty one a run sets.
+    """
+    return {"PGB_DUCKDB_PATH": str(build_file), "PGB_MONTH": months or ""}
+
+
+def parsed_for_text(build_file: Path) -> str:
+    """What PARSED_FOR_FILE holds after a parse for `build_file`."""
+    return json.dumps(dbt_environment(build_file), sort_keys=True)
 
 
 def newest_parsed_change(project_dir: Path) -> float:
@@ -210,12 +229,13 @@ def newest_parsed_change(project_dir: Path) -> float:
 
 
 def manifest_is_current(project_dir: Path, target_dir: Path, build_file: Path) -> bool:
-    """True when the last parse into `target_dir` was made for `build_file` and no parsed file changed since:
-    parsing again would change nothing (and costs 2 s even when dbt's partial parse has nothing to do)."""
+    """True when the last parse into `target_dir` was made in a run's environment for `build_file` and no parsed
+    file changed since: parsing again would change nothing (and costs 2 s even when dbt's partial parse has
+    nothing to do)."""
     manifest, parsed_for = target_dir / "manifest.json", target_dir / PARSED_FOR_FILE
     if not (manifest.exists() and parsed_for.exists() and (target_dir / PARTIAL_PARSE_FILE).exists()):
         return False
-    if parsed_for.read_text(encoding="utf-8") != str(build_file):
+    if parsed_for.read_text(encoding="utf-8") != parsed_for_text(build_file):
         return False
     return manifest.stat().st_mtime >= newest_parsed_change(project_dir)
 
@@ -232,9 +252,9 @@ def parse_manifest(project: DbtProject, only_if_changed: bool = False) -> None:
     if only_if_changed and manifest_is_current(project_dir, target, build_file):
         return
     (target / PARSED_FOR_FILE).unlink(missing_ok=True)
-    with environment(PGB_DUCKDB_PATH=str(build_file)):
+    with environment(**dbt_environment(build_file)):
         dbt_resource(project).cli(["parse", "--quiet"], target_path=target).wait()
-    (target / PARSED_FOR_FILE).write_text(str(build_file), encoding="utf-8")
+    (target / PARSED_FOR_FILE).write_text(parsed_for_text(build_file), encoding="utf-8")
 
 
 def copy_parse_state(project_target: Path, run_target: Path) -> None:
@@ -298,23 +318,26 @@ def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDef
         args = dbt_build_args(settings.exports_dir(project_dir), RAW_EXPORTS, judged_tests)
         target = settings.dbt_target_dir(project_dir) / f"{RUN_TARGET_PREFIX}{context.run.run_id[:8]}"
         start_fresh = months is None and _every_dbt_asset_selected(context)
-        try:
-            with building(final, start_fresh=start_fresh) as build:
-                context.log.info(
-                    f"dbt builds {'every month' if months is None else months} into {build}; "
-                    f"{final} is replaced only if it succeeds"
-                )
-                copy_parse_state(Path(project.target_path), target)
-                with environment(PGB_DUCKDB_PATH=str(build), PGB_MONTH=months or ""):
-                    # Held back until the swap: a failed build must record no materialization.
-                    events = list(dbt.cli(args, context=context, target_path=target).stream())
-        finally:
-            # dbt's events are consumed (or it failed): older run folders would only pile up.
-            removed, failures = prune_run_targets(target.parent)
-            for stale in removed:
-                context.log.info(f"removed the old dbt target folder {stale}")
-            for failure in failures:
-                context.log.warning(f"could not remove an old dbt target folder: {failure}")
+        target.mkdir(parents=True, exist_ok=True)  # the newest run folder from now on: the pruning keeps it
+        # Older run folders would only pile up: removed beside dbt, while this thread waits for its output.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgb-prune") as pruner:
+            pruning = pruner.submit(prune_run_targets, target.parent, current=target)
+            try:
+                with building(final, start_fresh=start_fresh) as build:
+                    context.log.info(
+                        f"dbt builds {'every month' if months is None else months} into {build}; "
+                        f"{final} is replaced only if it succeeds"
+                    )
+                    copy_parse_state(Path(project.target_path), target)
+                    with environment(**dbt_environment(build, months)):
+                        # Held back until the swap: a failed build must record no materialization.
+                        events = list(dbt.cli(args, context=context, target_path=target).stream())
+            finally:
+                removed, failures = pruning.result()
+                for stale in removed:
+                    context.log.info(f"removed the old dbt target folder {stale}")
+                for failure in failures:
+                    context.log.warning(f"could not remove an old dbt target folder: {failure}")
         context.log.info(f"published {final}")
         # The exports this warehouse was built from become the delivery the next ones are compared with.
         accepted = record_accepted_delivery(context.instance, context.run.run_id, final,

@@ -4,10 +4,10 @@ orchestration/definitions.py builds the project's own; tests build a
 scratch copy's, without importing (and parsing) the real one.
 """
 
-import json
 from pathlib import Path
 
 import dagster as dg
+from dagster_dbt.dbt_manifest import validate_manifest
 
 from orchestration.close_package import build_close_package
 from orchestration.dbt_assets import build_dbt_assets, column_schema, dbt_resource, make_dbt_project
@@ -20,8 +20,11 @@ from pgb_shared.settings import PROJECT_DIR
 
 
 def export_column_schemas(manifest_path: Path) -> dict[str, dg.TableSchema]:
-    """export -> the columns of its seed (name, type from `column_types`), shown on the export file's asset."""
-    manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+    """export -> the columns of its seed (name, type from `column_types`), shown on the export file's asset.
+
+    The manifest is dagster-dbt's own copy (read once per path and process), not a second parse of it.
+    """
+    manifest = validate_manifest(Path(manifest_path))
     schemas = {}
     for node in manifest.get("nodes", {}).values():
         if node.get("resource_type") == "seed" and node.get("name") in RAW_EXPORTS:

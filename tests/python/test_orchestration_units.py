@@ -298,6 +298,18 @@ def test_the_close_relies_only_on_exports_checked_before_the_last_build():
             checked_export_sha256(instance)
 
 
+def test_the_set_up_parse_has_the_environment_of_a_run_over_every_month(tmp_path):
+    """dbt parses again every file whose environment variables changed since the parse it starts from."""
+    from orchestration.dbt_assets import dbt_environment, parsed_for_text
+
+    build_file = tmp_path / "pgb.duckdb.tmp-build"
+    every_month = dbt_environment(build_file)
+    assert every_month == {"PGB_DUCKDB_PATH": str(build_file), "PGB_MONTH": ""}  # set, and empty
+    assert dbt_environment(build_file, None) == every_month
+    assert dbt_environment(build_file, "2025-06-01")["PGB_MONTH"] == "2025-06-01"
+    assert parsed_for_text(build_file) != parsed_for_text(tmp_path / "other.duckdb.tmp-build")
+
+
 def test_prune_run_targets_keeps_the_newest_run_folders_and_the_rest_of_target(tmp_path):
     (tmp_path / "manifest.json").write_text("{}")
     (tmp_path / "partial_parse.msgpack").write_text("")
@@ -313,6 +325,10 @@ def test_prune_run_targets_keeps_the_newest_run_folders_and_the_rest_of_target(t
         "dagster-run3", "dagster-run4", "manifest.json", "partial_parse.msgpack"]
     assert prune_run_targets(tmp_path, keep=2) == ([], [])
     assert prune_run_targets(tmp_path / "missing") == ([], [])
+    # The pruning run's own folder stays, even with an older time (it prunes while its dbt writes there).
+    os.utime(runs[3], (1, 1))
+    removed, _ = prune_run_targets(tmp_path, keep=1, current=runs[3])
+    assert removed == [runs[4]] and runs[3].exists()
 
 
 def test_an_empty_month_is_observed_unless_it_had_a_preview_to_replace():
@@ -353,7 +369,7 @@ def test_export_file_and_its_seed_have_different_labels():
 def test_a_parse_is_skipped_only_while_nothing_it_read_changed(tmp_path):
     import os
 
-    from orchestration.dbt_assets import PARSED_FOR_FILE, PARTIAL_PARSE_FILE, manifest_is_current
+    from orchestration.dbt_assets import PARSED_FOR_FILE, PARTIAL_PARSE_FILE, manifest_is_current, parsed_for_text
 
     project, target = tmp_path / "project", tmp_path / "project" / "target"
     (project / "models").mkdir(parents=True)
@@ -368,11 +384,13 @@ def test_a_parse_is_skipped_only_while_nothing_it_read_changed(tmp_path):
     target.mkdir()
     for name in ("manifest.json", PARTIAL_PARSE_FILE):
         (target / name).write_text("{}", encoding="utf-8")
-    (target / PARSED_FOR_FILE).write_text(str(build_file), encoding="utf-8")
+    (target / PARSED_FOR_FILE).write_text(str(build_file), encoding="utf-8")  # an older parse, PGB_MONTH unset
     past = (target / "manifest.json").stat().st_mtime - 60
     for path in (model, demo_seed, project / "dbt_project.yml"):
         os.utime(path, (past, past))
     os.utime(project / "seeds" / "raw_x.csv", (past, past), follow_symlinks=False)
+    assert not manifest_is_current(project, target, build_file)  # its state would re-parse seven files per run
+    (target / PARSED_FOR_FILE).write_text(parsed_for_text(build_file), encoding="utf-8")
     assert manifest_is_current(project, target, build_file)
     assert not manifest_is_current(project, target, tmp_path / "other.duckdb.tmp-build")  # another profile
     os.utime(demo_seed, None)  # a seed edited through its link's target
