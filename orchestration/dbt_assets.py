@@ -24,6 +24,7 @@ from typing import Any
 import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.dbt_manifest import validate_manifest
 from packaging.version import Version
 
 from expectations.contract import load_contracts
@@ -291,7 +292,7 @@ def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDef
         warnings.simplefilter("ignore", dg.BetaWarning)
         backfill_policy = dg.BackfillPolicy.single_run()
 
-    manifest = json.loads(project.manifest_path.read_bytes())
+    manifest = validate_manifest(project.manifest_path)  # dagster-dbt's copy, read once per process
     judged_tests = dbt_tests_judged_by_input_checks(manifest["nodes"], load_contracts(project_dir))
 
     @dbt_assets(
