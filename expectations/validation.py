@@ -12,16 +12,18 @@ and the Dagster check all report the same thing.
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
-import multiprocessing.process
+import argparse
 import os
+import pickle
+import subprocess
+import sys
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -487,8 +489,8 @@ class _EarlyValidation:
     project_dir: Path
     names: list[str]
     files: dict[str, tuple[int, int, int, int] | None]  # before the child read anything
-    process: multiprocessing.process.BaseProcess
-    receiver: multiprocessing.connection.Connection
+    process: subprocess.Popen
+    receiver: BinaryIO  # the child writes its pickled validations here, then exits
 
 
 _EARLY: _EarlyValidation | None = None
@@ -500,11 +502,11 @@ def validate_exports_early(exports_dir: Path | None, project_dir: Path = PROJECT
 
     GX is Python: its import (about 3 s) and its judging hold the interpreter's lock, so in the run's own
     process they would wait for, then follow, the start-up of Dagster and dbt (about 3 s more of Python).
-    `pgb run` and `pgb close` start the checks in a process of their own before that start-up.
-    validate_exports takes the child's result only for the same folder and project, and only when no export
-    changed since the child was started (inode, size, modification and change times); otherwise, or when the
-    child failed, it validates in its own process, as it always did. Either way the same function gives the
-    report.
+    `pgb run` and `pgb close` start the checks in a process of their own (`python -m
+    expectations.validation`, which imports nothing of Dagster) before that start-up. validate_exports
+    takes the child's result only for the same folder and project, and only when no export changed since
+    the child was started (inode, size, modification and change times); otherwise, or when the child
+    failed, it validates in its own process, as it always did. Either way the same function gives the report.
     """
     global _EARLY
     drop_early_validation()
@@ -512,24 +514,17 @@ def validate_exports_early(exports_dir: Path | None, project_dir: Path = PROJECT
     exports_dir = Path(exports_dir) if exports_dir is not None else None
     names = list(load_contracts(project_dir))
     files = {name: _file_state(export_path(name, exports_dir, project_dir)) for name in names}
-    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of this one's threads
-    receiver, sender = spawn.Pipe(duplex=False)
-    process = spawn.Process(target=_validate_into, args=(sender, names, exports_dir, project_dir),
-                            name="pgb-input-checks", daemon=True)
-    process.start()
-    sender.close()
-    with _EARLY_LOCK:
-        _EARLY = _EarlyValidation(exports_dir, project_dir, names, files, process, receiver)
-
-
-def _validate_into(sender, names: list[str], exports_dir: Path | None, project_dir: Path) -> None:
-    """The child: the validations, or None when validate_exports raised (the parent then runs it itself)."""
+    read_end, write_end = os.pipe()
+    command = [sys.executable, "-m", "expectations.validation", "--result-fd", str(write_end),
+               "--project-dir", str(project_dir)]
+    if exports_dir is not None:
+        command += ["--exports-dir", str(exports_dir)]
     try:
-        validations = validate_exports(names, exports_dir, project_dir)
-    except Exception:  # noqa: BLE001 - reported by the parent's own run of validate_exports
-        validations = None
-    sender.send(validations)
-    sender.close()
+        process = subprocess.Popen(command, pass_fds=(write_end,), stdin=subprocess.DEVNULL)
+    finally:
+        os.close(write_end)
+    with _EARLY_LOCK:
+        _EARLY = _EarlyValidation(exports_dir, project_dir, names, files, process, os.fdopen(read_end, "rb"))
 
 
 def drop_early_validation() -> None:
@@ -542,10 +537,10 @@ def drop_early_validation() -> None:
 
 
 def _stop(early: _EarlyValidation) -> None:
+    if early.process.poll() is None:
+        early.process.kill()
+    early.process.wait()
     early.receiver.close()
-    if early.process.is_alive():
-        early.process.terminate()
-    early.process.join()
 
 
 def _take_early_validation(names: list[str], exports_dir: Path | None, project_dir: Path,
@@ -564,15 +559,10 @@ def _take_early_validation(names: list[str], exports_dir: Path | None, project_d
         )
         if not same_request:
             return None
-        while not early.receiver.poll(0.05):
-            if not early.process.is_alive() and not early.receiver.poll():
-                return None  # the child died without an answer (killed, out of memory)
-        try:
-            validations = early.receiver.recv()
-        except EOFError:
+        answer = early.receiver.read()  # until the child closes it: done, failed or killed
+        if early.process.wait() != 0 or not answer:
             return None
-        if validations is None:
-            return None
+        validations = pickle.loads(answer)
         unchanged = all(_file_state(export_path(name, exports_dir, project_dir)) == state
                         for name, state in early.files.items())
         if not unchanged:
@@ -617,3 +607,26 @@ class _ContextInBackground:
         if self._error is not None:
             raise self._error
         return self._context
+
+
+def _early_child(argv: list[str] | None = None) -> int:
+    """`python -m expectations.validation`: the child of validate_exports_early. Writes the pickled
+    validations of every export to the inherited descriptor; exit 1 (and nothing written) when
+    validate_exports raised, so the parent validates itself and reports the error there."""
+    parser = argparse.ArgumentParser(description="The exports' checks for a pgb command (see validate_exports_early).")
+    parser.add_argument("--result-fd", type=int, required=True)
+    parser.add_argument("--project-dir", type=Path, required=True)
+    parser.add_argument("--exports-dir", type=Path)
+    arguments = parser.parse_args(argv)
+    validations = validate_exports(exports_dir=arguments.exports_dir, project_dir=arguments.project_dir)
+    with os.fdopen(arguments.result_fd, "wb") as result:
+        pickle.dump(validations, result)
+    return 0
+
+
+if __name__ == "__main__":
+    # Run from the module by its name, not from __main__: the validations must pickle as
+    # expectations.validation's classes, which is where the parent looks them up.
+    from expectations.validation import _early_child as early_child
+
+    sys.exit(early_child())

@@ -92,4 +92,4 @@ def test_a_result_nobody_takes_is_dropped(exports_dir):
     validate_exports_early(exports_dir)
     child = validation_module._EARLY.process
     drop_early_validation()
-    assert validation_module._EARLY is None and not child.is_alive()
+    assert validation_module._EARLY is None and child.poll() is not None
