@@ -84,9 +84,10 @@ def read_columnar(files: list[Path], warehouse: Path, month) -> dict:
     rebuilt: list[str] = []
     connection = attached(warehouse)
     started = time.perf_counter()
-    standing, history = _read_ledger(connection, month, fresh_copies(files, rebuilt.append))
+    standing, history, months_joined = _read_ledger(connection, month, fresh_copies(files, rebuilt.append))
     return {"seconds": time.perf_counter() - started, "standing": len(standing), "history_rows": len(history),
-            "history_total": str(sum(row[1] + row[2] for row in history)), "copies_rebuilt": len(rebuilt)}
+            "history_total": str(sum(row[1] + row[2] for row in history)), "copies_rebuilt": len(rebuilt),
+            "months_joined": "every" if months_joined is None else len(months_joined)}
 
 
 def build_copy(files: list[Path], warehouse: Path, month) -> dict:
