@@ -107,11 +107,17 @@ ADJUSTMENT_CANDIDATES_SQL = """
     where task_id not in (select task_id from memory.main.adjustment_candidates);
 """
 # The warehouse's side of the standing fingerprint (the ledger's: payroll.ledger_copies._standing_fingerprint).
+# Each row carries its hash, written with it (fct_task_payments.standing_hash), so the close only sums them
+# (about 0.01 s a national month, against 0.08 s to hash the rows). The months with rows of a warehouse built
+# before that column are hashed here. Grouped by the date, formatted after: strftime per row costs more.
 WAREHOUSE_FINGERPRINT_SQL = f"""
-    select strftime(reference_month, '%Y-%m'), count(*), sum({{standing_hash}})::varchar
-    from {TASK_PAYMENTS}
-    where reference_month < $month::date
-    group by all
+    select strftime(reference_month, '%Y-%m'), tasks, hashes::varchar, hashed
+    from (
+        select reference_month, count(*) as tasks, sum({{standing_hash}}) as hashes, count({{standing_hash}}) as hashed
+        from {TASK_PAYMENTS}
+        where reference_month < $month::date and {{months}}
+        group by reference_month
+    )
 """
 EARLIER_VIOLATIONS_SQL = f"""
     select violations.task_id, violations.rule_code, coalesce(violations.rule_title, ''), violations.evidence
@@ -368,10 +374,21 @@ def _read_ledger(connection: duckdb.DuckDBPyConnection, month: Month, copies: li
 
 def warehouse_fingerprint(connection: duckdb.DuckDBPyConnection, month: Month) -> Fingerprint:
     """The standing fingerprint of fct_task_payments before `month` (the ledger's: payroll.ledger_copies)."""
-    sql = WAREHOUSE_FINGERPRINT_SQL.format(standing_hash=STANDING_HASH_SQL.format(
-        task="task_id", outcome="outcome", amount="payable_amount"))
-    return {reference_month: (int(tasks), int(hashes))
-            for reference_month, tasks, hashes in connection.execute(sql, {"month": month.first_day}).fetchall()}
+    computed = STANDING_HASH_SQL.format(task="task_id", outcome="outcome", amount="payable_amount")
+    stored = connection.execute(
+        "select count(*) from information_schema.columns where table_name = $table and column_name = 'standing_hash'",
+        {"table": TASK_PAYMENTS}).fetchone()[0]
+    rows = connection.execute(WAREHOUSE_FINGERPRINT_SQL.format(
+        standing_hash="standing_hash" if stored else computed, months="true"), {"month": month.first_day}).fetchall()
+    fingerprint = {reference_month: (int(tasks), int(hashes)) for reference_month, tasks, hashes, hashed in rows
+                   if hashed == tasks}
+    unhashed = [reference_month for reference_month, tasks, _, hashed in rows if hashed != tasks]
+    if unhashed:
+        rows = connection.execute(WAREHOUSE_FINGERPRINT_SQL.format(
+            standing_hash=computed, months="list_contains($months, strftime(reference_month, '%Y-%m'))"),
+            {"month": month.first_day, "months": unhashed}).fetchall()
+        fingerprint.update({reference_month: (int(tasks), int(hashes)) for reference_month, tasks, hashes, _ in rows})
+    return fingerprint
 
 
 def months_to_join(connection: duckdb.DuckDBPyConnection, month: Month, copies: list[ColumnarCopy]) -> list[str] | None:

@@ -4,6 +4,7 @@ every row (before the columnar copies) against the columnar copies. Prints figur
     .venv/bin/python scripts/benchmark_ledger_read.py --ledger DIR --warehouse close.duckdb --month 2025-09 \\
         --work /tmp/ledger-bench
 
+--without-csv compares with the columnar reading that joins every month (before the fingerprints).
 --ledger: a folder of ledger CSVs (YYYY-MM.csv, the closes before --month); it is only read: the CSVs are copied
 into --work, where their columnar copies are made. --warehouse: the close's DuckDB file, attached read-only.
 Each reading runs in its own process, so that its peak RSS is its own.
@@ -90,6 +91,22 @@ def read_columnar(files: list[Path], warehouse: Path, month) -> dict:
             "months_joined": "every" if months_joined is None else len(months_joined)}
 
 
+def read_columnar_every_month(files: list[Path], warehouse: Path, month) -> dict:
+    """The columnar reading as before the standing fingerprints: every earlier month joined with the warehouse."""
+    import dataclasses
+
+    from payroll.ledger_copies import fresh_copies
+    from payroll.warehouse import _read_ledger
+
+    copies = fresh_copies(files, lambda _: None)
+    copies[-1] = dataclasses.replace(copies[-1], fingerprint=None)
+    connection = attached(warehouse)
+    started = time.perf_counter()
+    standing, history, _ = _read_ledger(connection, month, copies)
+    return {"seconds": time.perf_counter() - started, "standing": len(standing), "history_rows": len(history),
+            "months_joined": "every"}
+
+
 def build_copy(files: list[Path], warehouse: Path, month) -> dict:
     """What a close adds: the copy of the one ledger file it wrote (the newest here), made from scratch."""
     from payroll.ledger_copies import copy_path_of, write_copy
@@ -101,7 +118,8 @@ def build_copy(files: list[Path], warehouse: Path, month) -> dict:
             "copy_mb": round(copy_path_of(files[-1]).stat().st_size / 1e6, 1)}
 
 
-READINGS = {"csv_window": read_csv_window, "columnar": read_columnar, "build_copy": build_copy}
+READINGS = {"csv_window": read_csv_window, "columnar": read_columnar, "build_copy": build_copy,
+            "every_month": read_columnar_every_month}
 
 
 def child(reading: str, work: Path, warehouse: Path, month_text: str) -> None:
@@ -120,6 +138,8 @@ def main() -> None:
     parser.add_argument("--month", required=True, help="the month closed: the ledgers are the closes before it")
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--without-csv", action="store_true",
+                        help="compare the columnar reading with the one that joins every month, not with the CSVs")
     parser.add_argument("--child", choices=sorted(READINGS), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
@@ -134,7 +154,8 @@ def main() -> None:
     print(f"{len(sources)} ledger files before {arguments.month}, "
           f"{sum(path.stat().st_size for path in sources) / 1e6:,.0f} MB of CSV; warehouse {arguments.warehouse}")
     # The first columnar reading builds the copies that are missing (as the first close after this change does).
-    for reading in ["build_copy", "columnar", *["csv_window", "columnar"] * arguments.repeat]:
+    other = "every_month" if arguments.without_csv else "csv_window"
+    for reading in ["build_copy", "columnar", *[other, "columnar"] * arguments.repeat]:
         command = [sys.executable, __file__, "--ledger", str(arguments.ledger), "--warehouse", str(arguments.warehouse),
                    "--month", arguments.month, "--work", str(arguments.work), "--child", reading]
         done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)

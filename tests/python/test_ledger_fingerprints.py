@@ -259,3 +259,19 @@ def test_a_copy_written_after_a_close_builds_on_the_earlier_copies_in_its_folder
     copies = fresh_copies(ledger.files(), lambda line: pytest.fail(line))
     assert copies[-1].fingerprint == python_fingerprint(ledger)
     assert copies[-1].fingerprint["2025-07"][0] == 1
+
+
+def test_the_warehouse_sums_its_stored_hashes_and_hashes_rows_written_before_the_column(tmp_path):
+    """fct_task_payments.standing_hash (written with each row by dbt) is summed as it is; a month with rows of an
+    older build (no hash) is hashed by the close. Both give the ledger's fingerprint; a wrong stored hash does not."""
+    ledger = three_closes(tmp_path)
+    copies = fresh_copies(ledger.files(), lambda _: None)
+    connection = warehouse_with({"A": ("2025-05", "approved", "68.00"), "B": ("2025-06", "approved", "68.00"),
+                                 "C": ("2025-07", "held", "0.00")})
+    standing_hash = STANDING_HASH_SQL.format(task="task_id", outcome="outcome", amount="payable_amount")
+    connection.execute("alter table fct_task_payments add column standing_hash ubigint")
+    connection.execute(f"update fct_task_payments set standing_hash = {standing_hash} where task_id <> 'B'")
+    assert warehouse_fingerprint(connection, Month(2025, 8)) == copies[-1].fingerprint
+    assert months_to_join(connection, Month(2025, 8), copies) == []
+    connection.execute("update fct_task_payments set standing_hash = standing_hash + 1 where task_id = 'A'")
+    assert months_to_join(connection, Month(2025, 8), copies) == ["2025-05"]
