@@ -126,6 +126,8 @@ def copy_problem(csv_file: Path, deep: bool = False) -> tuple[str | None, dict]:
         return f"its record {record_file.name} is not the one written (damaged or edited)", record
     try:
         fingerprint_of(record)
+        if set(record["standing_fingerprint"]["after"]) != {"file", "digest"}:  # what fresh_copies compares
+            raise ValueError("its base is not named by file and digest")
     except (KeyError, TypeError, ValueError) as error:
         return f"its record {record_file.name} has no readable fingerprint ({type(error).__name__}: {error})", record
     if record["standing_fingerprint"].get("hash") != FINGERPRINT_HASH:

@@ -275,3 +275,19 @@ def test_the_warehouse_sums_its_stored_hashes_and_hashes_rows_written_before_the
     assert months_to_join(connection, Month(2025, 8), copies) == []
     connection.execute("update fct_task_payments set standing_hash = standing_hash + 1 where task_id = 'A'")
     assert months_to_join(connection, Month(2025, 8), copies) == ["2025-05"]
+
+
+def test_a_whole_record_without_a_readable_fingerprint_is_rebuilt(tmp_path):
+    """A record of this layout, with its own SHA-256 right, whose fingerprint lacks its base: rebuilt, not read."""
+    from payroll.ledger_copies import record_digest
+
+    ledger = three_closes(tmp_path)
+    record_file = record_path_of(ledger.file_of(Month(2025, 6)))
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    del record["standing_fingerprint"]["after"]
+    record["record_sha256"] = record_digest(record)
+    record_file.write_text(json.dumps(record), encoding="utf-8")
+    said: list[str] = []
+    copies = fresh_copies(ledger.files(), said.append)
+    assert len(said) == 1 and "2025-06.csv" in said[0] and "no readable fingerprint" in said[0]
+    assert copies[-1].fingerprint == python_fingerprint(ledger)
