@@ -5,6 +5,9 @@ every row (before the columnar copies) against the columnar copies. Prints figur
         --work /tmp/ledger-bench
 
 --without-csv compares with the columnar reading that joins every month (before the fingerprints).
+--generate N first writes N generated ledger CSVs of national size (1.2 M decisions a month, from 2025-01) into
+--ledger and a warehouse that agrees with them (fct_task_payments, with standing_hash, one month more) into
+--warehouse: the state right after a normal close, e.g. --generate 12 --month 2026-01.
 --ledger: a folder of ledger CSVs (YYYY-MM.csv, the closes before --month); it is only read: the CSVs are copied
 into --work, where their columnar copies are made. --warehouse: the close's DuckDB file, attached read-only.
 Each reading runs in its own process, so that its peak RSS is its own.
@@ -54,6 +57,46 @@ CSV_HISTORY_SQL = """
     group by closed_month
     order by closed_month
 """
+
+
+GENERATED_TASKS_PER_MONTH = 1_200_000
+
+
+def generate(ledger: Path, warehouse: Path, months: int) -> None:
+    """A ledger of `months` closes and the warehouse that agrees with it (every task's standing = its row)."""
+    import duckdb
+
+    from payroll.ledger_copies import STANDING_HASH_SQL
+
+    ledger.mkdir(parents=True, exist_ok=True)
+    standing_hash = STANDING_HASH_SQL.format(task="task_id", outcome="outcome", amount="payable_amount")
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(f"""
+            create or replace table fct_task_payments as
+            select *, {standing_hash} as standing_hash from (
+                select
+                    format('{{:04d}}{{:08d}}', 2500 + month_number, task_number) as task_id,
+                    (date '2025-01-01' + to_months(month_number))::date as reference_month,
+                    case when task_number % 25 = 0 then 'rejected' when task_number % 97 = 0 then 'held'
+                         else 'approved' end as outcome,
+                    (case when task_number % 25 = 0 or task_number % 97 = 0 then 0 else 68 end)::decimal(18, 2)
+                        as payable_amount
+                from range({months + 1}) as months (month_number), range({GENERATED_TASKS_PER_MONTH}) as tasks (task_number)
+            )
+        """)
+        for month_number in range(months):
+            month = f"{2025 + month_number // 12}-{month_number % 12 + 1:02d}"
+            target = str(ledger / f"{month}.csv").replace("'", "''")
+            connection.execute(f"""
+                copy (
+                    select '{month}' as closed_month, 'decision' as entry, task_id,
+                        strftime(reference_month, '%Y-%m') as reference_month,
+                        lpad((hash(task_id) % 10000)::varchar, 7, '0') as payee_siape, outcome,
+                        case when outcome = 'rejected' then 'R404' else '' end as rules, '68.00' as due_amount,
+                        payable_amount::varchar as paid_amount, payable_amount::varchar as delta_amount
+                    from fct_task_payments where reference_month = date '{month}-01' order by task_id
+                ) to '{target}' (header true, delimiter ',')
+            """)
 
 
 def attached(warehouse: Path):
@@ -140,11 +183,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--without-csv", action="store_true",
                         help="compare the columnar reading with the one that joins every month, not with the CSVs")
+    parser.add_argument("--generate", type=int, metavar="N", help="first generate N months of ledger and warehouse")
+    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", choices=sorted(READINGS), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
         child(arguments.child, arguments.work, arguments.warehouse, arguments.month)
         return
+    if arguments.generate_only:
+        generate(arguments.ledger, arguments.warehouse, arguments.generate)
+        return
+    if arguments.generate:  # in a child: the readings' children would inherit its peak RSS
+        subprocess.run([sys.executable, __file__, "--ledger", str(arguments.ledger), "--warehouse",
+                        str(arguments.warehouse), "--month", arguments.month, "--work", str(arguments.work),
+                        "--generate", str(arguments.generate), "--generate-only"], check=True, cwd=REPO_ROOT)
     arguments.work.mkdir(parents=True, exist_ok=True)
     sources = [path for path in sorted(arguments.ledger.glob("????-??.csv")) if path.stem < arguments.month]
     for source in sources:
