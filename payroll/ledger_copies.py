@@ -354,9 +354,13 @@ def _standing_fingerprint(connection: duckdb.DuckDBPyConnection, earlier: list[C
     months: dict[str, list[int]] = {month: [tasks, hashes]
                                     for month, (tasks, hashes) in (earlier[-1].fingerprint if earlier else {}).items()}
     standing_hash = STANDING_HASH_SQL.format(task="task_id", outcome="outcome", amount="paid_amount")
+    # Only the tasks with more than one row here (decided and adjusted in this close) need the window.
     connection.execute("""
         create or replace temporary table this_close_standing as
-        select task_id, reference_month, outcome, paid_amount from ledger_csv
+        with repeated as (select task_id from ledger_csv group by task_id having count(*) > 1)
+        select task_id, reference_month, outcome, paid_amount from ledger_csv anti join repeated using (task_id)
+        union all
+        select task_id, reference_month, outcome, paid_amount from ledger_csv semi join repeated using (task_id)
         qualify row_number() over (partition by task_id order by entry = 'decision' desc, rowid desc) = 1
     """)
     changes = f"select reference_month, 1 as sign, {standing_hash} as standing_hash from this_close_standing " \

@@ -291,3 +291,26 @@ def test_a_whole_record_without_a_readable_fingerprint_is_rebuilt(tmp_path):
     copies = fresh_copies(ledger.files(), said.append)
     assert len(said) == 1 and "2025-06.csv" in said[0] and "no readable fingerprint" in said[0]
     assert copies[-1].fingerprint == python_fingerprint(ledger)
+
+
+def test_a_task_with_several_rows_in_one_close_counts_once_by_its_standing(tmp_path):
+    """Within one close a decision stands over an adjustment of the same task (its conclusion moved into the month
+    closed), and of two rows of one kind the later stands (a hand-made file): the fingerprint counts each task once,
+    in the month of that row, as Ledger.standing reads it."""
+    ledger = Ledger(tmp_path / "ledger")
+    ledger.write_close(Month(2025, 5), [entry("2025-05", DECISION, "M", "2025-05", "approved", "68.00"),
+                                        entry("2025-05", DECISION, "N", "2025-05", "approved", "68.00")])
+    ledger.write_close(Month(2025, 6), [
+        entry("2025-06", DECISION, "M", "2025-06", "approved", "68.00"),
+        entry("2025-06", DECISION, "P", "2025-06", "held", "0.00"),
+        entry("2025-06", DECISION, "P", "2025-06", "approved", "68.00"),
+        entry("2025-06", ADJUSTMENT, "M", "2025-05", NOT_EVALUATED, "0.00", "-68.00"),
+        entry("2025-06", ADJUSTMENT, "N", "2025-05", "rejected", "0.00", "-68.00"),
+        entry("2025-06", ADJUSTMENT, "N", "2025-05", "held", "0.00", "0.00"),
+    ])
+    copies = fresh_copies(ledger.files(), lambda _: None)
+    assert copies[-1].fingerprint == python_fingerprint(ledger)
+    assert {month: tasks for month, (tasks, _) in copies[-1].fingerprint.items()} == {"2025-05": 1, "2025-06": 2}
+    connection = warehouse_with({"M": ("2025-06", "approved", "68.00"), "N": ("2025-05", "held", "0.00"),
+                                 "P": ("2025-06", "approved", "68.00")})
+    assert months_to_join(connection, Month(2025, 7), copies) == []
