@@ -135,3 +135,14 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+  The hash of a task's standing (task, outcome, amount paid), stored with each
+  row of fct_task_payments. The close sums it per reference month and compares
+  the sums with the close ledger's, which hashes its rows by the same
+  expression (payroll/ledger_copies.py STANDING_HASH_SQL; a test checks they
+  agree): only the months whose sums differ are joined with the ledger.
+-#}
+{% macro standing_hash(task_column, outcome_column, amount_column) -%}
+    hash(cast({{ task_column }} as varchar), cast({{ outcome_column }} as varchar), cast({{ amount_column }} as decimal(18, 2)))
+{%- endmacro %}

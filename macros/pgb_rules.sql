@@ -129,26 +129,33 @@
 {%- endmacro %}
 
 {#-
-  Pre-hook of fct_task_rule_violations: delete the rows this run writes again,
-  i.e. the month's tasks' violations and, for the rules across months, those of
-  every task in int_tasks__nb_reuse_scope (a partitioned run); every row (a run
-  over every month). Nothing to do on a first build.
+  Pre-hooks of fct_task_rule_violations: delete the rows this run writes again,
+  i.e. (1) the month's tasks' violations, every row in a run over every month,
+  and (2) in a partitioned run, for the rules across months, those of every
+  task in int_tasks__nb_reuse_scope. Two statements, so that each can skip the
+  row groups it does not need: the first by month, the second by the scope's
+  smallest and largest task id (a range that changes no result: every task of
+  the scope is in it), where one delete with an "or" read the whole history.
+  Nothing to do on a first build.
 -#}
 {% macro delete_violations_this_run_replaces() -%}
     {%- if is_incremental() -%}
-        {%- set codes_across_months = pgb_rules() | selectattr('across_months') | map(attribute='code') | list -%}
-        {%- set conditions = [in_month_of_this_run('reference_month')] -%}
-        {%- if pgb_month_range() and codes_across_months -%}
-            {%- do conditions.append(
-                "(rule_code in ('" ~ codes_across_months | join("', '") ~ "') and task_id in (select task_id from "
-                ~ ref('int_tasks__nb_reuse_scope') ~ "))"
-            ) -%}
-        {%- endif -%}
-        delete from {{ this }} where {{ conditions | join(' or ') }}
+        delete from {{ this }} where {{ in_month_of_this_run('reference_month') }}
     {%- endif -%}
 {%- endmacro %}
 
-{#- True on the days of the months this run processes (always true over every month). -#}
+{% macro delete_violations_across_months_this_run_revises() -%}
+    {%- set codes_across_months = pgb_rules() | selectattr('across_months') | map(attribute='code') | list -%}
+    {%- if is_incremental() and pgb_month_range() and codes_across_months -%}
+        {%- set scope = ref('int_tasks__nb_reuse_scope') -%}
+        delete from {{ this }}
+        where
+            rule_code in ('{{ codes_across_months | join("', '") }}')
+            and task_id between (select min(task_id) from {{ scope }}) and (select max(task_id) from {{ scope }})
+            and task_id in (select task_id from {{ scope }})
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro in_month_of_this_run(day_expression) -%}
     {%- set months = pgb_month_range() -%}
     {%- if months -%}

@@ -100,6 +100,8 @@ def close_metadata(result: CloseResult) -> dict[str, object]:
     }
     if result.kept_package is not None:
         metadata["previous_package"] = dg.MetadataValue.path(str(result.kept_package))
+    metadata["ledger_months_joined"] = ("every" if result.ledger_months_joined is None
+                                        else ", ".join(result.ledger_months_joined) or "none")
     return metadata
 
 
@@ -140,6 +142,7 @@ def build_close_package(
             raise dg.Failure(description=f"refused: {refusal}", metadata={REFUSED: True}) from None
         except CloseFailed as failure:
             raise dg.Failure(description=str(failure)) from None
+        context.log.info(result.ledger_comparison())
         context.log.info(f"closed {month}: {result.folder} (manifest sha256 {result.manifest_sha256})")
         return dg.MaterializeResult(metadata=close_metadata(result))
 

@@ -79,6 +79,18 @@ class CloseResult:
     ledger_file: Path
     kept_package: Path | None  # where a reopened month's previous package went
     manifest_sha256: str
+    # The earlier reference months whose ledger and warehouse fingerprints differed, the only ones joined
+    # (None: every month, the ledger's fingerprint being unchecked).
+    ledger_months_joined: tuple[str, ...] | None = None
+
+    def ledger_comparison(self) -> str:
+        """One line for the run's log: which earlier months the close compared task by task, and why."""
+        if self.ledger_months_joined is None:
+            return "ledger: every earlier month compared task by task (the ledger's fingerprint could not be checked)"
+        if not self.ledger_months_joined:
+            return "ledger: every earlier month's fingerprint equals the warehouse's: no task compared"
+        return ("ledger: compared task by task the months whose fingerprints differ from the warehouse's: "
+                + ", ".join(self.ledger_months_joined))
 
 
 def package_folder(reports_dir: Path, month: Month) -> Path:
@@ -233,7 +245,7 @@ def close_month(
     if picture is not None:
         picture.parent.mkdir(parents=True, exist_ok=True)
         picture.write_bytes(overview_png(package))
-    return CloseResult(package, folder, ledger_file, kept, manifest_sha256)
+    return CloseResult(package, folder, ledger_file, kept, manifest_sha256, snapshot.ledger_months_joined)
 
 
 def _refuse_changed_inputs(checked_inputs: Mapping[str, str | None] | None, inputs: list) -> None:

@@ -19,6 +19,19 @@ month); hashing every earlier CSV at every close would cost what the copies
 save, so the CSV's SHA-256 is recorded (it traces the copy to the manifest's
 `ledger_file`) and compared only by `copy_problem(..., deep=True)`.
 
+The record also holds the **standing fingerprint** as of that close: per
+reference month, the count and the sum of hash(task, outcome, amount paid) of
+every task's standing (payroll.ledger.stands_over) in that month, tasks
+standing as 'not evaluated' left out (the warehouse has no row for them).
+It is computed from the previous close's fingerprint plus this file's rows
+(each of its tasks leaves its earlier standing's month and joins its new
+one), so a close never reads every earlier row for it. The close compares it
+with the same fingerprint of the warehouse (payroll.warehouse) and joins only
+the months that differ. Each fingerprint names the one it was built on (file
+and digest): a record whose earlier month's fingerprint changed, or made by
+another DuckDB (whose hash() may differ), is rebuilt; the record carries its
+own SHA-256, so a damaged record is rebuilt too, never believed.
+
 The hidden folder changes nothing the ledger folder means: closed_months()
 reads only ledger/YYYY-MM.csv, and a reopen removes the month's copy.
 """
@@ -26,6 +39,7 @@ reads only ledger/YYYY-MM.csv, and a reopen removes the month's copy.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 import os
@@ -39,17 +53,26 @@ import duckdb
 
 from payroll.errors import CloseFailed
 from payroll.ledger import ADJUSTMENT, COLUMNS, DECISION, fsync_folder
+from payroll.model import NOT_EVALUATED
 from payroll.money import money
 from pgb_shared.fingerprints import sha256_of
 
 COLUMNAR_FOLDER = ".columnar"
 # Bumped when the copy's layout or metadata changes: a copy of another layout is rebuilt.
-COPY_LAYOUT = "1"
+COPY_LAYOUT = "2"
 AMOUNT_COLUMNS = ("due_amount", "paid_amount", "delta_amount")
 SHOWN_LINES = 10
 
 LOGGER = logging.getLogger(__name__)
 Log = Callable[[str], None]
+
+# The one hash of a task's standing, for the ledger's rows (text) and the warehouse's (fct_task_payments) alike:
+# the same types on both sides give the same value. Which DuckDB computed it is part of the fingerprint.
+STANDING_HASH_SQL = "hash(cast({task} as varchar), cast({outcome} as varchar), cast({amount} as decimal(18, 2)))"
+FINGERPRINT_HASH = f"duckdb {duckdb.__version__}: " + STANDING_HASH_SQL.format(
+    task="task_id", outcome="outcome", amount="paid_amount")
+# Per reference month YYYY-MM: (tasks, sum of their hashes).
+Fingerprint = dict[str, tuple[int, int]]
 
 
 class LedgerFileError(CloseFailed):
@@ -58,11 +81,17 @@ class LedgerFileError(CloseFailed):
 
 @dataclass(frozen=True)
 class ColumnarCopy:
-    """A fresh copy of one ledger CSV, and that close's amounts: (closed month, decisions, adjustments)."""
+    """A fresh copy of one ledger CSV, and that close's amounts: (closed month, decisions, adjustments).
+
+    fingerprint: the ledger's standing fingerprint as of this close (see the module docstring), None when the
+    files before it were not given to check the one it was built on; digest: what the next close's names.
+    """
 
     csv_file: Path
     path: Path
     history: tuple[tuple[str, Decimal, Decimal], ...]
+    fingerprint: Fingerprint | None = None
+    fingerprint_digest: str | None = None
 
 
 def copy_path_of(csv_file: Path) -> Path:
@@ -93,6 +122,17 @@ def copy_problem(csv_file: Path, deep: bool = False) -> tuple[str | None, dict]:
         return f"its record {record_file.name} is unreadable ({type(error).__name__}: {error})", {}
     if record.get("layout") != COPY_LAYOUT:
         return f"it has layout {record.get('layout')!r}, this version reads {COPY_LAYOUT!r}", record
+    if record.get("record_sha256") != record_digest(record):
+        return f"its record {record_file.name} is not the one written (damaged or edited)", record
+    try:
+        fingerprint_of(record)
+        if set(record["standing_fingerprint"]["after"]) != {"file", "digest"}:  # what fresh_copies compares
+            raise ValueError("its base is not named by file and digest")
+    except (KeyError, TypeError, ValueError) as error:
+        return f"its record {record_file.name} has no readable fingerprint ({type(error).__name__}: {error})", record
+    if record["standing_fingerprint"].get("hash") != FINGERPRINT_HASH:
+        return (f"its fingerprint was hashed by {record['standing_fingerprint'].get('hash')!r}, "
+                f"this version hashes by {FINGERPRINT_HASH!r}"), record
     recorded = {name: source.get(name) for name in ("name", "size", "mtime_ns", "ctime_ns", "inode")}
     now = source_record(csv_file)
     if recorded != now:
@@ -106,16 +146,46 @@ def copy_problem(csv_file: Path, deep: bool = False) -> tuple[str | None, dict]:
 
 
 def fresh_copies(csv_files: list[Path], log: Log | None = None) -> list[ColumnarCopy]:
-    """A copy for every ledger CSV, in the same order: those stale, missing or damaged rebuilt (and logged)."""
-    copies = []
+    """A copy for every ledger CSV, in the same order: those stale, missing or damaged rebuilt (and logged).
+
+    csv_files: the ledger's files, oldest first. Each fingerprint is checked against the one before it in the
+    list: built on another (an earlier month's ledger changed since), it is rebuilt. The first file's
+    fingerprint is checked only when the ledger has no file before it (fingerprint None otherwise).
+    """
+    copies: list[ColumnarCopy] = []
     for csv_file in csv_files:
         problem, record = copy_problem(csv_file)
+        built_on = _built_on(copies)
+        if problem is None and copies and record["standing_fingerprint"]["after"] != built_on:
+            problem = (f"its fingerprint was built on {record['standing_fingerprint']['after']}, "
+                       f"but the close before it now is {built_on}")
         if problem is not None:
             (log or LOGGER.warning)(f"ledger: rebuilding the columnar copy of {csv_file.name} from the CSV, "
                                     f"because {problem} ({copy_path_of(csv_file)})")
-            record = write_copy(csv_file)
-        copies.append(ColumnarCopy(csv_file, copy_path_of(csv_file), history_of(record)))
+            record = write_copy(csv_file, copies if copies and _checked(copies) else _copies_before(csv_file, log))
+        checked = bool(copies) or record["standing_fingerprint"]["after"] == _built_on([])
+        copies.append(ColumnarCopy(csv_file, copy_path_of(csv_file), history_of(record),
+                                   fingerprint_of(record) if checked and _checked(copies) else None,
+                                   fingerprint_digest(record)))
     return copies
+
+
+def _checked(copies: list[ColumnarCopy]) -> bool:
+    """Whether the chain of fingerprints up to here is checked (the previous copy's fingerprint is)."""
+    return not copies or copies[-1].fingerprint is not None
+
+
+def _built_on(copies: list[ColumnarCopy]) -> dict[str, str | None]:
+    """What a fingerprint made after `copies` names as its base."""
+    if not copies:
+        return {"file": None, "digest": None}
+    return {"file": copies[-1].csv_file.name, "digest": copies[-1].fingerprint_digest}
+
+
+def _copies_before(csv_file: Path, log: Log | None) -> list[ColumnarCopy]:
+    """Fresh copies of the ledger files before csv_file in its folder (the base of its fingerprint)."""
+    earlier = sorted(path for path in csv_file.parent.glob("????-??.csv") if path.stem < csv_file.stem)
+    return fresh_copies(earlier, log) if earlier else []
 
 
 def history_of(record: dict) -> tuple[tuple[str, Decimal, Decimal], ...]:
@@ -123,14 +193,37 @@ def history_of(record: dict) -> tuple[tuple[str, Decimal, Decimal], ...]:
                  for month, decisions, adjustments in record["history"])
 
 
-def write_copy(csv_file: Path) -> dict:
+def fingerprint_of(record: dict) -> Fingerprint:
+    return {month: (int(tasks), int(hashes)) for month, (tasks, hashes) in
+            record["standing_fingerprint"]["months"].items()}
+
+
+def fingerprint_digest(record: dict) -> str:
+    """SHA-256 of the fingerprint with what it was built on: the next close's fingerprint names it."""
+    text = json.dumps(record["standing_fingerprint"], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record_digest(record: dict) -> str:
+    """SHA-256 of the record without this field: a record changed after it was written is not believed."""
+    text = json.dumps({name: value for name, value in record.items() if name != "record_sha256"},
+                      sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_copy(csv_file: Path, earlier: list[ColumnarCopy] | None = None) -> dict:
     """Make the copy of csv_file and its record; returns the record.
+
+    earlier: fresh copies of the ledger files before this one, oldest first (read from the folder when None):
+    the standing fingerprint is the last one's plus this file's changes.
 
     Both are written to scratch files, then renamed, the copy first: a crash leaves the old pair, or a new copy
     whose SHA-256 the old record does not match (rebuilt at the next read), never a copy read stale. The CSV is
     checked on the way (header, entry, task, closed month, amounts): a row the close could not read as the
     record says stops with LedgerFileError naming the file, the column and the lines.
     """
+    if earlier is None:
+        earlier = _copies_before(csv_file, None)
     before = source_record(csv_file)
     _check_header(csv_file)
     copy, record_file = copy_path_of(csv_file), record_path_of(csv_file)
@@ -141,13 +234,16 @@ def write_copy(csv_file: Path) -> dict:
             _load_csv(connection, csv_file)
             _check_rows(connection, csv_file)
             history = _history(connection)
+            fingerprint = _standing_fingerprint(connection, earlier)
             connection.execute(f"copy ledger_csv to {_sql_text(str(scratch_copy))} (format parquet, compression zstd)")
         record = {
             "layout": COPY_LAYOUT,
             "source": {**before, "sha256": sha256_of(csv_file)},
             "copy_sha256": _fsynced_sha256(scratch_copy),
             "history": history,
+            "standing_fingerprint": fingerprint,
         }
+        record["record_sha256"] = record_digest(record)
         if source_record(csv_file) != before:  # written to while it was read: nothing is cached from it
             raise LedgerFileError(f"ledger file {csv_file} changed while its columnar copy was made: "
                                   "run the close again.")
@@ -248,3 +344,54 @@ def _history(connection: duckdb.DuckDBPyConnection) -> list[list[str]]:
         order by closed_month
     """).fetchall()
     return [list(row) for row in rows]
+
+
+def _standing_fingerprint(connection: duckdb.DuckDBPyConnection, earlier: list[ColumnarCopy]) -> dict:
+    """The standing fingerprint as of this close: the previous one, minus the earlier standing of every task this
+    file mentions, plus its standing here (stands_over within one close: its decision, else its last row)."""
+    if earlier and earlier[-1].fingerprint is None:
+        raise ValueError(f"the fingerprint of {earlier[-1].csv_file.name} is not checked")
+    months: dict[str, list[int]] = {month: [tasks, hashes]
+                                    for month, (tasks, hashes) in (earlier[-1].fingerprint if earlier else {}).items()}
+    standing_hash = STANDING_HASH_SQL.format(task="task_id", outcome="outcome", amount="paid_amount")
+    # Only the tasks with more than one row here (decided and adjusted in this close) need the window.
+    connection.execute("""
+        create or replace temporary table this_close_standing as
+        with repeated as (select task_id from ledger_csv group by task_id having count(*) > 1)
+        select task_id, reference_month, outcome, paid_amount from ledger_csv anti join repeated using (task_id)
+        union all
+        select task_id, reference_month, outcome, paid_amount from ledger_csv semi join repeated using (task_id)
+        qualify row_number() over (partition by task_id order by entry = 'decision' desc, rowid desc) = 1
+    """)
+    changes = f"select reference_month, 1 as sign, {standing_hash} as standing_hash from this_close_standing " \
+              f"where outcome <> '{NOT_EVALUATED}'"
+    values: dict[str, object] = {}
+    if earlier:
+        # Only the earlier rows of this file's tasks are read (a semi-join on the copies, not a window over all).
+        changes += f"""
+            union all
+            select reference_month, -1, {standing_hash} from (
+                select task_id, reference_month, outcome, paid_amount
+                from read_parquet($earlier, file_row_number = true)
+                where task_id in (select task_id from this_close_standing)
+                qualify row_number() over (
+                    partition by task_id order by closed_month desc, entry = 'decision' desc, file_row_number desc
+                ) = 1
+            )
+            where outcome <> '{NOT_EVALUATED}'"""
+        values["earlier"] = [str(copy.path) for copy in earlier]
+    rows = connection.execute(f"""
+        select reference_month, sum(sign)::bigint, sum(sign * standing_hash::hugeint)::varchar
+        from ({changes})
+        group by reference_month
+    """, values or None).fetchall()
+    for month, tasks, hashes in rows:
+        total = months.setdefault(month, [0, 0])
+        total[0] += int(tasks)
+        total[1] += int(hashes)
+    return {
+        "hash": FINGERPRINT_HASH,
+        "after": _built_on(earlier),
+        "months": {month: [tasks, str(hashes)] for month, (tasks, hashes) in sorted(months.items())
+                   if tasks or hashes},
+    }

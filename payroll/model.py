@@ -102,6 +102,9 @@ class WarehouseSnapshot:
     # entry the amounts the ledger paid: (closed month, decisions, adjustments).
     ledger_standing: dict | None = None
     ledger_history: tuple[tuple[str, object, object], ...] | None = None
+    # The reference months (YYYY-MM) whose ledger and warehouse fingerprints differed, the only ones joined
+    # (None: every month, without a checked fingerprint); () after a normal close.
+    ledger_months_joined: tuple[str, ...] | None = None
 
     def violations_of(self, task_id: str) -> tuple[Violation, ...]:
         return self.violations_by_task.get(task_id, ())

@@ -161,6 +161,15 @@ def test_pgb_close_materializes_close_package_for_the_partition(closes):
     assert manifest["run"]["dagster_run_id"] == june.run_id == metadata["dagster_run_id"].value
 
 
+def test_each_close_says_which_earlier_months_it_compared_task_by_task(closes):
+    """May's close has no earlier month; June's finds May as May's close left it (nothing compared); July's, after
+    June was run again with a late export, compares June only, whose fingerprint changed."""
+    records = close_materializations(Path(closes.env["DAGSTER_HOME"]))
+    joined = {month: record.asset_materialization.metadata["ledger_months_joined"].value
+              for month, record in records.items()}
+    assert joined == {"2025-05-01": "none", "2025-06-01": "none", "2025-07-01": "2025-06"}
+
+
 def test_june_payments_csv_equals_the_payments_mart(closes):
     payments = read_csv(closes.package("2025-06") / "payments.csv")
     assert closes.june_mart, "the mart has June rows"
@@ -357,3 +366,7 @@ def test_the_ledger_read_by_duckdb_gives_the_adjustments_of_the_full_comparison(
     assert list(by_ledger.ledger_history) == history
     if reopened:  # July again, without July's own close: June's late task is an adjustment
         assert expected
+        # ... found by joining only the months whose fingerprints differ: June's, not May's.
+        assert by_ledger.ledger_months_joined == ("2025-06",)
+    else:  # after a normal close the ledger's fingerprint (the copies) is the warehouse's (dbt): nothing is joined
+        assert by_ledger.ledger_months_joined == ()

@@ -21,7 +21,7 @@ import pytest
 
 from payroll.ledger import ADJUSTMENT, DECISION, Ledger, LedgerEntry
 from payroll.ledger_copies import (
-    LedgerFileError, copy_path_of, copy_problem, discard_scratch_files, fresh_copies, record_path_of,
+    LedgerFileError, copy_path_of, copy_problem, discard_scratch_files, fresh_copies, record_digest, record_path_of,
 )
 from payroll.months import Month
 from payroll.package import close_history
@@ -83,7 +83,7 @@ def window_reading(connection, files: list[Path], month: Month):
 
 
 def columnar_reading(connection, ledger: Ledger, month: Month, log=None):
-    standing, history = _read_ledger(connection, month, fresh_copies(ledger.files(), log))
+    standing, history, _ = _read_ledger(connection, month, fresh_copies(ledger.files(), log))
     candidates = {row[0] for row in connection.execute("select task_id from adjustment_candidates").fetchall()}
     return candidates, standing, history
 
@@ -286,7 +286,7 @@ def test_a_copy_that_is_not_parquet_or_whose_record_is_unreadable_is_rebuilt(tmp
 def test_a_copy_of_an_older_layout_is_rebuilt(tmp_path, monkeypatch):
     ledger, path = june_ledger(tmp_path)
     fresh_copies(ledger.files(), lambda _: None)
-    monkeypatch.setattr("payroll.ledger_copies.COPY_LAYOUT", "2")
+    monkeypatch.setattr("payroll.ledger_copies.COPY_LAYOUT", "3")
     said: list[str] = []
     fresh_copies(ledger.files(), said.append)
     assert len(said) == 1 and "layout" in said[0]
@@ -298,6 +298,7 @@ def test_the_deep_check_compares_the_csv_sha256(tmp_path):
     record = json.loads(record_path_of(path).read_text(encoding="utf-8"))
     assert record["source"]["sha256"] == sha256_of(path)
     record["source"]["sha256"] = "0" * 64
+    record["record_sha256"] = record_digest(record)  # a whole record of another CSV, not a damaged one
     record_path_of(path).write_text(json.dumps(record), encoding="utf-8")
     assert copy_problem(path)[0] is None
     assert "SHA-256" in copy_problem(path, deep=True)[0]

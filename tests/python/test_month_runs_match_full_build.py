@@ -130,6 +130,45 @@ def test_a_monthly_runs_history_checks_catch_a_duplicate_or_an_orphan_of_its_mon
     assert june.returncode == 0, june.stdout[-3000:]
 
 
+VERDICT_CHECK = "assert_every_evaluated_task_has_a_verdict"
+
+
+def verdict_check(project: Path, warehouse: Path, month: str):
+    env = {**os.environ, "PGB_DUCKDB_PATH": str(warehouse), "PGB_MONTH": month, "DO_NOT_TRACK": "1"}
+    env.pop("PGB_EXPORTS_DIR", None)
+    return dbt(project, env, "test", "--select", VERDICT_CHECK)
+
+
+def test_the_verdict_check_looks_for_the_runs_verdicts_in_the_runs_months(builds, tmp_path):
+    """assert_every_evaluated_task_has_a_verdict reads the verdicts of the run's months only (the last run of the
+    month-by-month build is June's): it passes as built, ignores a May verdict lost (not June's run's), and fails
+    when a June task's verdict is gone or sits only in another month (which matching the whole table let pass)."""
+    # The module's project copy has the generic tests only: this one gets the singular check too.
+    project = tmp_path / "project"
+    shutil.copytree(builds["paths"]["project"], project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "tests" / "singular").mkdir()
+    shutil.copy2(Path(__file__).parents[1] / "singular" / f"{VERDICT_CHECK}.sql", project / "tests" / "singular")
+    warehouse = tmp_path / "verdicts.duckdb"
+    shutil.copy(builds["paths"]["month-by-month"], warehouse)
+    built = verdict_check(project, warehouse, "2025-06-01")
+    assert built.returncode == 0 and "PASS=1 " in built.stdout, built.stdout[-3000:]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from fct_task_evaluations where task_id = (select min(task_id) from fct_task_evaluations "
+                    "where reference_month = date '2025-05-01')")
+        [(june_task,), (other_june_task,)] = con.execute(
+            "select task_id from int_tasks__evaluated order by task_id limit 2").fetchall()
+    passed = verdict_check(project, warehouse, "2025-06-01")
+    assert passed.returncode == 0 and "PASS=1 " in passed.stdout, passed.stdout[-3000:]
+    for change in (f"update fct_task_evaluations set reference_month = date '2025-05-01' where task_id = '{june_task}'",
+                   f"delete from fct_task_evaluations where task_id = '{other_june_task}'"):
+        copy = tmp_path / "changed.duckdb"
+        shutil.copy(warehouse, copy)
+        with duckdb.connect(str(copy)) as con:
+            con.execute(change)
+        failed = verdict_check(project, copy, "2025-06-01")
+        assert failed.returncode != 0 and f"FAIL 1 {VERDICT_CHECK}" in failed.stdout, (change, failed.stdout[-3000:])
+
+
 def test_a_task_whose_conclusion_moves_to_a_later_month_leaves_its_old_month(tmp_path):
     """A late delivery moves a May task's conclusion into June: June's run must hold it in June only, in every
     table that keeps the months (verdicts, violations, payments, the NB history R430/R432 read)."""

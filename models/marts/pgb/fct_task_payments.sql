@@ -278,4 +278,8 @@ final as (
 
 )
 
-select * from final
+-- The row's standing hash, summed per month by the close (see standing_hash).
+select
+    *,
+    {{ standing_hash('task_id', 'outcome', 'payable_amount') }} as standing_hash
+from final

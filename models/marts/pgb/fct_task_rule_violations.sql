@@ -12,7 +12,10 @@
         incremental_strategy='append',
         on_schema_change='sync_all_columns',
         full_refresh=false,
-        pre_hook="{{ delete_violations_this_run_replaces() }}"
+        pre_hook=[
+            "{{ delete_violations_this_run_replaces() }}",
+            "{{ delete_violations_across_months_this_run_revises() }}",
+        ]
     )
 }}
 with
