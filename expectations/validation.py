@@ -529,11 +529,17 @@ def validate_exports_early(exports_dir: Path | None, project_dir: Path = PROJECT
 
 def drop_early_validation() -> None:
     """Stop a child validation nobody took (its command ends, or it did not match)."""
+    early = _taken_early_validation()
+    if early is not None:
+        _stop(early)
+
+
+def _taken_early_validation() -> _EarlyValidation | None:
+    """The started validation, now this caller's alone (each is taken or dropped once)."""
     global _EARLY
     with _EARLY_LOCK:
         early, _EARLY = _EARLY, None
-    if early is not None:
-        _stop(early)
+    return early
 
 
 def _stop(early: _EarlyValidation) -> None:
@@ -545,15 +551,13 @@ def _stop(early: _EarlyValidation) -> None:
 
 def _take_early_validation(names: list[str], exports_dir: Path | None, project_dir: Path,
                            every_row: bool) -> list[ExportValidation] | None:
-    global _EARLY
-    with _EARLY_LOCK:
-        early, _EARLY = _EARLY, None
+    early = _taken_early_validation()
     if early is None:
         return None
     try:
         same_request = (
             not every_row
-            and _resolved(early.exports_dir) == _resolved(Path(exports_dir) if exports_dir is not None else None)
+            and _resolved(early.exports_dir) == _resolved(exports_dir)
             and _resolved(early.project_dir) == _resolved(project_dir)
             and set(names) <= set(early.names)
         )
