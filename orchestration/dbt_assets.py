@@ -207,8 +207,8 @@ def dbt_environment(build_file: Path, months: str | None = None) -> dict[str, st
     """The environment variables dbt reads in a run: the file it builds, and its months (empty: every month).
 
     dbt's partial parse parses again every file that read an environment variable whose value differs from
-    the parse's (PGB_MONTH: seven models and YAML files, about a second), so the set-up parse uses the values
-    of a run over every month: an unset PGB_MONTH is not the empty one a run sets.
+    the parse's, so the set-up parse runs in this environment too (a run over every month). PGB_MONTH itself
+    is read only when dbt executes (macros/pgb_rules.sql), so a month's run parses nothing again either.
     """
     return {"PGB_DUCKDB_PATH": str(build_file), "PGB_MONTH": months or ""}
 
