@@ -50,99 +50,9 @@ sisref_codes as (
 
 ),
 
-payee_conclusions as (
-
-    select
-        task_id,
-        payee_siape,
-        'conclusion' as act_kind,
-        cast(null as varchar) as act_id,
-        cast(null as varchar) as act_nb,
-        concluded_at as act_at
-    from evaluated_tasks
-
-),
-
-payee_task_events as (
-
-    select
-        evaluated_tasks.task_id,
-        evaluated_tasks.payee_siape,
-        task_events.event_type as act_kind,
-        task_events.event_id as act_id,
-        cast(null as varchar) as act_nb,
-        task_events.occurred_at as act_at
-    from evaluated_tasks
-    inner join task_events
-        on
-            evaluated_tasks.task_id = task_events.task_id
-            and evaluated_tasks.payee_siape = task_events.siape
-    where task_events.event_type in ('status_change', 'subtask_created', 'comment', 'attachment')
-
-),
-
--- R406: non-automatic dispatches by the payee on the task's NB while the task was open.
-payee_dispatches as (
-
-    select
-        evaluated_tasks.task_id,
-        evaluated_tasks.payee_siape,
-        'dispatch' as act_kind,
-        sub_dispatches.dispatch_id as act_id,
-        sub_dispatches.nb as act_nb,
-        sub_dispatches.dispatched_at as act_at
-    from evaluated_tasks
-    inner join sub_dispatches
-        on
-            evaluated_tasks.nb = sub_dispatches.nb
-            and evaluated_tasks.payee_siape = sub_dispatches.siape
-            and evaluated_tasks.created_at <= sub_dispatches.dispatched_at
-            and evaluated_tasks.concluded_at >= sub_dispatches.dispatched_at
-    where not coalesce(sub_dispatches.is_automatic, false)
-
-),
-
-payee_assignments as (
-
-    select
-        evaluated_tasks.task_id,
-        evaluated_tasks.payee_siape,
-        'assignment' as act_kind,
-        cast(null as varchar) as act_id,
-        cast(null as varchar) as act_nb,
-        task_assignments.assigned_at as act_at
-    from evaluated_tasks
-    inner join task_assignments
-        on
-            evaluated_tasks.task_id = task_assignments.task_id
-            and evaluated_tasks.payee_siape = task_assignments.siape
-
-),
-
-payee_acts_stacked as (
-
-    select * from payee_conclusions
-    union all
-    select * from payee_task_events
-    union all
-    select * from payee_dispatches
-    union all
-    select * from payee_assignments
-
-),
-
-payee_acts as (
-
-    select
-        *,
-        cast(act_at as date) as act_on
-    from payee_acts_stacked
-
-),
-
--- Each interval listed under every calendar day it touches, so the join is an
--- equi-join on (siape, day) with the exact time test as a residual: still exact
--- across midnight, and far cheaper than matching on siape alone.
+-- Each interval listed under every calendar day it touches, so the joins are
+-- equi-joins on (siape, day) with the exact time test as a residual: still
+-- exact across midnight, and far cheaper than matching on siape alone.
 sisref_intervals_by_day as (
 
     select
@@ -166,32 +76,6 @@ sisref_intervals_by_day as (
 
 ),
 
-acts_within_sisref_intervals as (
-
-    select
-        payee_acts.task_id,
-        payee_acts.payee_siape,
-        payee_acts.act_kind,
-        payee_acts.act_id,
-        payee_acts.act_nb,
-        payee_acts.act_at,
-        'sisref_interval' as ordinary_hours_source,
-        sisref_intervals_by_day.kind as interval_kind,
-        sisref_intervals_by_day.start_at as interval_start_at,
-        sisref_intervals_by_day.end_at as interval_end_at,
-        sisref_intervals_by_day.work_date as interval_work_date,
-        cast(null as varchar) as occurrence_code,
-        cast(null as varchar) as occurrence_description
-    from payee_acts
-    inner join sisref_intervals_by_day
-        on
-            payee_acts.payee_siape = sisref_intervals_by_day.siape
-            and payee_acts.act_on = sisref_intervals_by_day.touched_on
-            and payee_acts.act_at >= sisref_intervals_by_day.start_at
-            and payee_acts.act_at < sisref_intervals_by_day.end_at
-
-),
-
 blocking_occurrences as (
 
     select
@@ -206,35 +90,198 @@ blocking_occurrences as (
 
 ),
 
-acts_on_blocking_occurrence_days as (
+-- Every professional's ordinary periods by day: the intervals as they are, and
+-- a blocking occurrence as its whole day [00:00, next 00:00), so that "an act
+-- on date(t)" is the same half-open test as an interval's.
+ordinary_periods_by_day as (
 
     select
-        payee_acts.task_id,
-        payee_acts.payee_siape,
-        payee_acts.act_kind,
-        payee_acts.act_id,
-        payee_acts.act_nb,
-        payee_acts.act_at,
+        siape,
+        touched_on,
+        start_at as period_start_at,
+        end_at as period_end_at,
+        'sisref_interval' as ordinary_hours_source,
+        kind as interval_kind,
+        start_at as interval_start_at,
+        end_at as interval_end_at,
+        work_date as interval_work_date,
+        cast(null as varchar) as occurrence_code,
+        cast(null as varchar) as occurrence_description
+    from sisref_intervals_by_day
+
+    union all
+
+    select
+        siape,
+        occurrence_date as touched_on,
+        cast(occurrence_date as timestamp) as period_start_at,
+        cast(occurrence_date as timestamp) + interval 1 day as period_end_at,
         'blocking_occurrence' as ordinary_hours_source,
         cast(null as varchar) as interval_kind,
         cast(null as timestamp) as interval_start_at,
         cast(null as timestamp) as interval_end_at,
         cast(null as date) as interval_work_date,
-        blocking_occurrences.occurrence_code,
-        blocking_occurrences.description as occurrence_description
-    from payee_acts
-    inner join blocking_occurrences
+        occurrence_code,
+        description as occurrence_description
+    from blocking_occurrences
+
+),
+
+-- The acts of every professional, not yet tied to an evaluated task. They are
+-- matched to their author's ordinary periods first: that join keeps a few
+-- thousand of the millions of acts, and only those are matched to the tasks
+-- whose payee made them (evidence is built for the rows that survive).
+authored_acts as (
+
+    select
+        task_id,
+        cast(null as varchar) as act_nb,
+        siape,
+        event_type as act_kind,
+        event_id as act_id,
+        occurred_at as act_at
+    from task_events
+    where event_type in ('status_change', 'subtask_created', 'comment', 'attachment')
+
+    union all
+
+    select
+        task_id,
+        cast(null as varchar) as act_nb,
+        siape,
+        'assignment' as act_kind,
+        cast(null as varchar) as act_id,
+        assigned_at as act_at
+    from task_assignments
+
+    union all
+
+    -- R406 counts non-automatic dispatches only.
+    select
+        cast(null as varchar) as task_id,
+        nb as act_nb,
+        siape,
+        'dispatch' as act_kind,
+        dispatch_id as act_id,
+        dispatched_at as act_at
+    from sub_dispatches
+    where not coalesce(is_automatic, false)
+
+),
+
+authored_acts_in_ordinary_periods as (
+
+    select
+        authored_acts.task_id,
+        authored_acts.act_nb,
+        authored_acts.siape,
+        authored_acts.act_kind,
+        authored_acts.act_id,
+        authored_acts.act_at,
+        ordinary_periods_by_day.ordinary_hours_source,
+        ordinary_periods_by_day.interval_kind,
+        ordinary_periods_by_day.interval_start_at,
+        ordinary_periods_by_day.interval_end_at,
+        ordinary_periods_by_day.interval_work_date,
+        ordinary_periods_by_day.occurrence_code,
+        ordinary_periods_by_day.occurrence_description
+    from authored_acts
+    inner join ordinary_periods_by_day
         on
-            payee_acts.payee_siape = blocking_occurrences.siape
-            and payee_acts.act_on = blocking_occurrences.occurrence_date
+            authored_acts.siape = ordinary_periods_by_day.siape
+            and cast(authored_acts.act_at as date) = ordinary_periods_by_day.touched_on
+            and authored_acts.act_at >= ordinary_periods_by_day.period_start_at
+            and authored_acts.act_at < ordinary_periods_by_day.period_end_at
+
+),
+
+-- R404: the conclusion is the payee's act by definition (concluded_by).
+conclusions_in_ordinary_periods as (
+
+    select
+        evaluated_tasks.task_id,
+        evaluated_tasks.payee_siape,
+        'conclusion' as act_kind,
+        cast(null as varchar) as act_id,
+        cast(null as varchar) as act_nb,
+        evaluated_tasks.concluded_at as act_at,
+        ordinary_periods_by_day.ordinary_hours_source,
+        ordinary_periods_by_day.interval_kind,
+        ordinary_periods_by_day.interval_start_at,
+        ordinary_periods_by_day.interval_end_at,
+        ordinary_periods_by_day.interval_work_date,
+        ordinary_periods_by_day.occurrence_code,
+        ordinary_periods_by_day.occurrence_description
+    from evaluated_tasks
+    inner join ordinary_periods_by_day
+        on
+            evaluated_tasks.payee_siape = ordinary_periods_by_day.siape
+            and cast(evaluated_tasks.concluded_at as date) = ordinary_periods_by_day.touched_on
+            and evaluated_tasks.concluded_at >= ordinary_periods_by_day.period_start_at
+            and evaluated_tasks.concluded_at < ordinary_periods_by_day.period_end_at
+
+),
+
+-- R403, R405, R407 and R429: events and assignments on the task, by its payee.
+task_acts_in_ordinary_periods as (
+
+    select
+        evaluated_tasks.task_id,
+        evaluated_tasks.payee_siape,
+        acts.act_kind,
+        acts.act_id,
+        acts.act_nb,
+        acts.act_at,
+        acts.ordinary_hours_source,
+        acts.interval_kind,
+        acts.interval_start_at,
+        acts.interval_end_at,
+        acts.interval_work_date,
+        acts.occurrence_code,
+        acts.occurrence_description
+    from evaluated_tasks
+    inner join authored_acts_in_ordinary_periods as acts
+        on
+            evaluated_tasks.task_id = acts.task_id
+            and evaluated_tasks.payee_siape = acts.siape
+
+),
+
+-- R406: dispatches by the payee on the task's NB while the task was open,
+-- created_at <= dispatched_at <= concluded_at.
+dispatches_in_ordinary_periods as (
+
+    select
+        evaluated_tasks.task_id,
+        evaluated_tasks.payee_siape,
+        acts.act_kind,
+        acts.act_id,
+        acts.act_nb,
+        acts.act_at,
+        acts.ordinary_hours_source,
+        acts.interval_kind,
+        acts.interval_start_at,
+        acts.interval_end_at,
+        acts.interval_work_date,
+        acts.occurrence_code,
+        acts.occurrence_description
+    from evaluated_tasks
+    inner join authored_acts_in_ordinary_periods as acts
+        on
+            evaluated_tasks.nb = acts.act_nb
+            and evaluated_tasks.payee_siape = acts.siape
+            and evaluated_tasks.created_at <= acts.act_at
+            and evaluated_tasks.concluded_at >= acts.act_at
 
 ),
 
 final as (
 
-    select * from acts_within_sisref_intervals
+    select * from conclusions_in_ordinary_periods
     union all
-    select * from acts_on_blocking_occurrence_days
+    select * from task_acts_in_ordinary_periods
+    union all
+    select * from dispatches_in_ordinary_periods
 
 )
 
