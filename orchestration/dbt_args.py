@@ -14,7 +14,7 @@ LAYERS = ("staging", "intermediate", "marts", "reports")
 
 
 def dbt_build_args(
-    exports_dir: Path | None, raw_export_seeds: Iterable[str], tests_judged_by_input_checks: Iterable[str] = ()
+    exports_dir: Path | None, raw_export_seeds: Iterable[str], tests_repeated_elsewhere: Iterable[str] = ()
 ) -> list[str]:
     """`dbt build` over the selection Dagster adds.
 
@@ -24,14 +24,17 @@ def dbt_build_args(
     No unit tests: they check the models' logic on fixed rows, not the data, and
     `make test` runs them; in a production build they cost time (16
     thread-seconds of a national close) and judge nothing about the month.
-    Nor the staging models' data tests that the exports' Great Expectations
-    suites judge as strictly, on the same rows, earlier in the same run
-    (`tests_judged_by_input_checks`): a blocking check already stopped the run
-    if one could fail (about 3 s of a national build, on its critical path).
+    Nor the data tests another check of the same run repeats exactly
+    (`tests_repeated_elsewhere`): the staging models' tests that the exports'
+    Great Expectations suites judge as strictly, on the same rows, earlier in
+    the run (dbt_tests_judged_by_input_checks, about 3 s of a national build),
+    and the rule models' row tests the stack of every rule repeats
+    (dbt_tests_repeated_by_the_rule_stack, about 1 s). A test costs dbt some
+    30 ms of Python, which the two threads take in turns.
     """
     args = ["build", "--full-refresh", "--exclude-resource-type", "unit_test"]
     excluded = sorted(raw_export_seeds) if exports_dir is not None else []
-    excluded += sorted(tests_judged_by_input_checks)
+    excluded += sorted(tests_repeated_elsewhere)
     if excluded:
         args += ["--exclude", " ".join(excluded)]
     return args
@@ -96,6 +99,59 @@ def dbt_tests_judged_by_input_checks(
         if _judged_by(node, contracts[export], target):
             judged.append(node["name"])
     return sorted(judged)
+
+
+# The model stacking every rule model's rows (models/intermediate/pgb/int_tasks__rule_violations.sql):
+# `select task_id, '<rule code>' as rule_code, evidence from <rule model>`, union all, nothing filtered.
+RULE_STACK_MODEL = "int_tasks__rule_violations"
+# A rule model's row tests, and the stack's test that repeats each one for every rule at once.
+_RULE_ROW_TESTS = {
+    ("unique", ("task_id",)): ("unique_combination_of_columns", ("task_id", "rule_code")),
+    ("not_null", ("task_id",)): ("not_null", ("task_id",)),
+    ("not_null", ("evidence",)): ("not_null", ("evidence",)),
+}
+
+
+def _test_kind_and_columns(test: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
+    metadata = test.get("test_metadata") or {}
+    arguments = metadata.get("kwargs") or {}
+    columns = arguments.get("combination") or ([arguments["column_name"]] if arguments.get("column_name") else [])
+    return metadata.get("name"), tuple(columns)
+
+
+def dbt_tests_repeated_by_the_rule_stack(nodes: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The names of the rule models' row tests that the stack of every rule repeats in the same build.
+
+    `nodes`: the manifest's nodes. RULE_STACK_MODEL copies each rule model's task_id and evidence
+    unchanged, one rule_code per rule model, and drops no row. So a rule model's duplicate task_id is
+    a duplicate (task_id, rule_code) of the stack, and its null task_id or evidence a null there: the
+    stack's unfiltered `unique_combination_of_columns(task_id, rule_code)`, `not_null(task_id)` and
+    `not_null(evidence)` fail for it too, and name the rule. A rule model is a model with a rule_code
+    in its meta that the stack reads. A rule-model test is repeated only when the stack carries the
+    corresponding test; filtered tests and any other test stay in the build.
+    """
+    stack = next((node for node in nodes.values()
+                  if node.get("resource_type") == "model" and node.get("name") == RULE_STACK_MODEL), None)
+    if stack is None:
+        return []
+    stack_tests = {
+        _test_kind_and_columns(node) for node in nodes.values()
+        if node.get("resource_type") == "test" and not (node.get("config") or {}).get("where")
+        and node.get("attached_node") == stack.get("unique_id")
+    }
+    stacked = set((stack.get("depends_on") or {}).get("nodes") or [])
+    rule_models = {model_id for model_id in stacked
+                   if (((nodes.get(model_id) or {}).get("config") or {}).get("meta") or {}).get("rule_code")}
+    repeated = []
+    for node in nodes.values():
+        if node.get("resource_type") != "test" or (node.get("config") or {}).get("where"):
+            continue
+        if node.get("attached_node") not in rule_models:
+            continue
+        stack_test = _RULE_ROW_TESTS.get(_test_kind_and_columns(node))
+        if stack_test is not None and stack_test in stack_tests:
+            repeated.append(node["name"])
+    return sorted(repeated)
 
 
 def layer_of(resource_props: Mapping[str, Any]) -> str:

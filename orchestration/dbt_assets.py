@@ -28,7 +28,13 @@ from dagster_dbt.dbt_manifest import validate_manifest
 from packaging.version import Version
 
 from expectations.contract import load_contracts
-from orchestration.dbt_args import dbt_build_args, dbt_month_selection, dbt_tests_judged_by_input_checks, layer_of
+from orchestration.dbt_args import (
+    dbt_build_args,
+    dbt_month_selection,
+    dbt_tests_judged_by_input_checks,
+    dbt_tests_repeated_by_the_rule_stack,
+    layer_of,
+)
 from orchestration.export_checks import record_accepted_delivery
 from orchestration.partitions import months_in_window
 from orchestration.warehouse import build_file_for, building, environment
@@ -117,18 +123,19 @@ def rule_columns(manifest: Mapping[str, Any]) -> list[dg.TableColumn]:
 class PgbDbtTranslator(DagsterDbtTranslator):
     """Groups dbt nodes by layer and ties the raw exports to their export assets.
 
-    `tests_judged_by_input_checks`: dbt tests that production builds do not run (the exports' GX suites
-    judge them, see dbt_args.dbt_tests_judged_by_input_checks), so they are no Dagster checks either: the
-    export's check is where such a failure shows.
+    `tests_repeated_elsewhere`: dbt tests that production builds do not run because another check of the
+    same run repeats them (an export's GX suite, see dbt_args.dbt_tests_judged_by_input_checks, or the
+    stack of every rule, dbt_args.dbt_tests_repeated_by_the_rule_stack), so they are no Dagster checks
+    either: that other check is where such a failure shows.
     """
 
     def __init__(self, settings: DagsterDbtTranslatorSettings | None = None,
-                 tests_judged_by_input_checks: frozenset[str] = frozenset()):
+                 tests_repeated_elsewhere: frozenset[str] = frozenset()):
         super().__init__(settings)
-        self.tests_judged_by_input_checks = tests_judged_by_input_checks
+        self.tests_repeated_elsewhere = tests_repeated_elsewhere
 
     def get_asset_check_spec(self, asset_spec, manifest, unique_id, project) -> dg.AssetCheckSpec | None:
-        if manifest["nodes"].get(unique_id, {}).get("name") in self.tests_judged_by_input_checks:
+        if manifest["nodes"].get(unique_id, {}).get("name") in self.tests_repeated_elsewhere:
             return None
         return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
 
@@ -293,13 +300,16 @@ def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDef
         backfill_policy = dg.BackfillPolicy.single_run()
 
     manifest = validate_manifest(project.manifest_path)  # dagster-dbt's copy, read once per process
-    judged_tests = dbt_tests_judged_by_input_checks(manifest["nodes"], load_contracts(project_dir))
+    tests_repeated_elsewhere = frozenset(
+        dbt_tests_judged_by_input_checks(manifest["nodes"], load_contracts(project_dir))
+        + dbt_tests_repeated_by_the_rule_stack(manifest["nodes"])
+    )
 
     @dbt_assets(
         manifest=manifest,
         project=project,
         dagster_dbt_translator=PgbDbtTranslator(
-            DagsterDbtTranslatorSettings(enable_asset_checks=True), frozenset(judged_tests)
+            DagsterDbtTranslatorSettings(enable_asset_checks=True), tests_repeated_elsewhere
         ),
         name="pgb_dbt",
         pool=DUCKDB_POOL,
@@ -316,7 +326,7 @@ def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDef
         final = settings.warehouse_path(project_dir)
         every_month = [date.fromisoformat(key) for key in partitions.get_partition_keys()]
         months = dbt_month_selection(months_in_window(context.partition_time_window), every_month)
-        args = dbt_build_args(settings.exports_dir(project_dir), RAW_EXPORTS, judged_tests)
+        args = dbt_build_args(settings.exports_dir(project_dir), RAW_EXPORTS, tests_repeated_elsewhere)
         target = settings.dbt_target_dir(project_dir) / f"{RUN_TARGET_PREFIX}{context.run.run_id[:8]}"
         start_fresh = months is None and _every_dbt_asset_selected(context)
         target.mkdir(parents=True, exist_ok=True)  # the newest run folder from now on: the pruning keeps it

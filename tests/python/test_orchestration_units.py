@@ -9,8 +9,15 @@ import duckdb
 import pytest
 
 from orchestration.close_package import PAYMENTS_MART, checked_export_sha256
-from orchestration.dbt_args import dbt_build_args, dbt_month_selection, dbt_tests_judged_by_input_checks, layer_of
-from orchestration.dbt_assets import export_asset_key, prune_run_targets
+from orchestration.dbt_args import (
+    RULE_STACK_MODEL,
+    dbt_build_args,
+    dbt_month_selection,
+    dbt_tests_judged_by_input_checks,
+    dbt_tests_repeated_by_the_rule_stack,
+    layer_of,
+)
+from orchestration.dbt_assets import PgbDbtTranslator, export_asset_key, prune_run_targets
 from orchestration.jobs import build_warehouse_job, late_exports_sensor
 from orchestration.launch import partition_arguments, run_config_for
 from orchestration.partitions import monthly_partitions, months_in_window
@@ -125,6 +132,88 @@ def test_the_columns_the_suites_judge_for_dbt_are_staged_as_the_suites_read_them
             trimmed = rf"nullif\(trim\(cast\({column} as varchar\)\), ''\) as {column}\b"
             cast = rf"cast\({column} as \w+\) as {column}\b"
             assert re.search(trimmed, sql) or re.search(cast, sql), (model["name"], column)
+
+
+def _rule_model(name: str, code: str | None) -> dict:
+    return {"resource_type": "model", "name": name, "unique_id": f"model.pgb.{name}",
+            "config": {"meta": {"rule_code": code} if code else {}}}
+
+
+def _rule_stack_nodes(stack_tests: tuple[str, ...] = ("unique_pair", "task_id_set", "evidence_set")) -> dict:
+    stack_test_nodes = {
+        "unique_pair": _test("unique_pair", RULE_STACK_MODEL, "unique_combination_of_columns",
+                             combination=["task_id", "rule_code"]),
+        "task_id_set": _test("task_id_set", RULE_STACK_MODEL, "not_null", column_name="task_id"),
+        "evidence_set": _test("evidence_set", RULE_STACK_MODEL, "not_null", column_name="evidence"),
+    }
+    return {
+        "model.pgb.r401": _rule_model("r401", "R401"),
+        "model.pgb.r402": _rule_model("r402", "R402"),
+        "model.pgb.int_helper": _rule_model("int_helper", None),
+        "model.pgb.r499": _rule_model("r499", "R499"),  # a rule model the stack does not read
+        f"model.pgb.{RULE_STACK_MODEL}": {
+            "resource_type": "model", "name": RULE_STACK_MODEL, "unique_id": f"model.pgb.{RULE_STACK_MODEL}",
+            "depends_on": {"nodes": ["model.pgb.r401", "model.pgb.r402", "model.pgb.int_helper"]}},
+        **{name: stack_test_nodes[name] for name in stack_tests},
+        "u401": _test("unique_r401_task_id", "r401", "unique", column_name="task_id"),
+        "n401": _test("not_null_r401_task_id", "r401", "not_null", column_name="task_id"),
+        "e401": _test("not_null_r401_evidence", "r401", "not_null", column_name="evidence"),
+        "e402": _test("not_null_r402_evidence", "r402", "not_null", column_name="evidence"),
+        # stay: another column, a filtered test, a model that is no rule, a rule the stack does not read
+        "o402": _test("not_null_r402_siape", "r402", "not_null", column_name="siape"),
+        "f402": _test("unique_r402_task_id_filtered", "r402", "unique", where="x", column_name="task_id"),
+        "h": _test("unique_int_helper_task_id", "int_helper", "unique", column_name="task_id"),
+        "u499": _test("unique_r499_task_id", "r499", "unique", column_name="task_id"),
+    }
+
+
+def test_the_rule_models_row_tests_are_left_to_the_stack_that_repeats_them():
+    assert dbt_tests_repeated_by_the_rule_stack(_rule_stack_nodes()) == [
+        "not_null_r401_evidence", "not_null_r401_task_id", "not_null_r402_evidence", "unique_r401_task_id"]
+
+
+def test_a_rule_models_test_stays_when_the_stack_lacks_the_test_that_repeats_it():
+    assert dbt_tests_repeated_by_the_rule_stack(_rule_stack_nodes(("task_id_set", "evidence_set"))) == [
+        "not_null_r401_evidence", "not_null_r401_task_id", "not_null_r402_evidence"]
+    assert dbt_tests_repeated_by_the_rule_stack(_rule_stack_nodes(())) == []
+    assert dbt_tests_repeated_by_the_rule_stack({"model.pgb.r401": _rule_model("r401", "R401")}) == []
+
+
+def test_the_project_leaves_three_row_tests_per_rule_model_to_the_stack():
+    """On the real manifest: every rule model's unique/not-null task_id and not-null evidence, nothing else;
+    and the stack copies task_id and evidence from each rule model unfiltered, as the reasoning needs."""
+    import json
+    import re
+
+    nodes = json.loads((settings.dbt_target_dir() / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    repeated = dbt_tests_repeated_by_the_rule_stack(nodes)
+    rule_models = [n["name"] for n in nodes.values() if n["resource_type"] == "model"
+                   and (n["config"].get("meta") or {}).get("rule_code")]
+    assert len(rule_models) >= 20
+    assert sorted(repeated) == sorted(
+        name for model in rule_models
+        for name in (f"unique_{model}_task_id", f"not_null_{model}_task_id", f"not_null_{model}_evidence"))
+    stack = nodes[f"model.pgb.{RULE_STACK_MODEL}"]
+    sql = (REPO_ROOT / stack["original_file_path"]).read_text(encoding="utf-8")
+    select = re.search(r"final as \(\s*\{%- for rule in rules %\}(.*?)\{%- endfor %\}", sql, re.S).group(1)
+    assert re.fullmatch(r"\s*select\s+task_id,\s+'\{\{ rule.code \}\}' as rule_code,\s+evidence\s+"
+                        r"from \{\{ rule.model \}\}\s+\{\{ 'union all' if not loop.last \}\}\s*", select), select
+
+
+def test_a_test_left_out_of_the_build_is_no_dagster_check():
+    import json
+
+    from dagster_dbt import DagsterDbtTranslatorSettings
+
+    manifest = json.loads((settings.dbt_target_dir() / "manifest.json").read_text(encoding="utf-8"))
+    test_id = next(uid for uid, n in manifest["nodes"].items() if n["name"] == "unique_r401_adhesion_pending_or_rejected_task_id")
+    model_id = manifest["nodes"][test_id]["attached_node"]
+    kept = PgbDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True))
+    left_out = PgbDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True),
+                                frozenset({"unique_r401_adhesion_pending_or_rejected_task_id"}))
+    spec = kept.get_asset_spec(manifest, model_id, None)
+    assert kept.get_asset_check_spec(spec, manifest, test_id, None) is not None
+    assert left_out.get_asset_check_spec(spec, manifest, test_id, None) is None
 
 
 EVERY_MONTH = [date(2025, month, 1) for month in range(5, 13)]
