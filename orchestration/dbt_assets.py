@@ -43,7 +43,7 @@ from pgb_shared.exports import RAW_EXPORTS
 
 DUCKDB_POOL = "duckdb"  # limit 1 (see orchestration/instance.py): one warehouse writer at a time
 RUN_TARGET_PREFIX = "dagster-"
-# scripts/benchmark.py reads the run_results.json of the run it just timed, and a failed run's dbt.log
+# scripts/benchmark.py reads the dbt.log of the run it just timed, and a failed run's dbt.log
 # helps whoever reads the failure: the newest few run folders stay, older ones are removed.
 RUN_TARGETS_KEPT = 3
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"

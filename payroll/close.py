@@ -216,9 +216,8 @@ def close_month(
             delivery = accepted_delivery.manifest_block(warehouse)
         except accepted_delivery.AcceptedDeliveryError as error:
             raise CloseFailed(str(error)) from None
-        staging = _write_package_files(package, reports_dir)
+        staging, staged_ledger = _stage_package_and_ledger(package, ledger, reports_dir)
         fault_point("package_staged")
-        staged_ledger = ledger.stage_close(month, package.ledger_entries)
         fault_point("ledger_staged")
         kept, reopened = (_plan_set_aside(month, ledger, reports_dir, reason) if reopen else (None, None))
         ledger_file = ledger.file_of(month)
@@ -433,19 +432,28 @@ def _fsync_tree(folder: Path) -> None:
     fsync_folder(folder)
 
 
-def _write_package_files(package: ClosePackage, reports_dir: Path) -> Path:
+def _stage_package_and_ledger(package: ClosePackage, ledger: Ledger, reports_dir: Path) -> tuple[Path, Path]:
+    """The package files in their staging folder and the month's ledger rows in their staged file.
+
+    close.xlsx and summary.html are Python only (openpyxl and matplotlib, about 3 s for a national month's
+    10,000 payees); the task-level CSVs and the ledger rows are DuckDB COPYs, which let go of the GIL. So a
+    thread writes the workbook then the summary while this one writes the CSVs then the ledger rows. The
+    workbook and the summary read only the package's Python rows, never the DuckDB connection the COPYs use.
+    """
     staging = staging_folder(reports_dir, package.month)
     shutil.rmtree(staging, ignore_errors=True)  # left by a crashed close
     staging.mkdir(parents=True)
-    # close.xlsx is Python only (openpyxl, about 2 s for a national month's 10,000 payees) and the task-level
-    # CSVs are DuckDB COPYs, which let go of the GIL: written side by side. The workbook reads only the
-    # package's Python rows, never the DuckDB connection the COPYs use.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="close-xlsx") as workbook_writer:
-        workbook = workbook_writer.submit(write_xlsx, package, staging / "close.xlsx")
-        write_csv_files(package, staging)
+
+    def write_workbook_and_summary() -> None:
+        write_xlsx(package, staging / "close.xlsx")
         write_summary(package, staging / "summary.html")
-        workbook.result()
-    return staging
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="close-xlsx") as python_writer:
+        written = python_writer.submit(write_workbook_and_summary)
+        write_csv_files(package, staging)
+        staged_ledger = ledger.stage_close(package.month, package.ledger_entries)
+        written.result()
+    return staging, staged_ledger
 
 
 def _plan_set_aside(month: Month, ledger: Ledger, reports_dir: Path, reason: str) -> tuple[Path, dict]:

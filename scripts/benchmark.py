@@ -366,6 +366,19 @@ def model_seconds(path: Path) -> dict[str, float]:
             if node["unique_id"].startswith("model.")}
 
 
+def finished_dbt_nodes(dbt_log: Path) -> list[dict]:
+    """unique_id and execution_time (thread-seconds) of every node a dbt run finished, from its JSON
+    dbt.log: the close's build writes no run_results.json (--no-write-json)."""
+    nodes = []
+    for line in dbt_log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if '"NodeFinished"' not in line:
+            continue
+        data = json.loads(line)["data"]
+        nodes.append({"unique_id": data["node_info"]["unique_id"],
+                      "execution_time": data["run_result"]["execution_time"]})
+    return nodes
+
+
 def baseline_query_seconds(log: Path) -> float | None:
     for line in reversed(log.read_text(encoding="utf-8", errors="replace").splitlines()):
         if line.startswith("{") and "query_seconds" in line:
@@ -428,10 +441,9 @@ def close_breakdown(measurement: Measurement, run_dir: Path, env: dict[str, str]
             parts.append((label, seconds, peak))
     dbt_target = next(iter(sorted((run_dir / "close-target").glob(f"dagster-{record['run_id'][:8]}*"))), None)
     note = ""
-    if dbt_target is not None and (dbt_target / "run_results.json").exists():
-        results = json.loads((dbt_target / "run_results.json").read_text())["results"]
+    if dbt_target is not None and (dbt_target / "dbt.log").exists():
         by_type: dict[str, float] = {}
-        for node in results:
+        for node in finished_dbt_nodes(dbt_target / "dbt.log"):
             kind = node["unique_id"].split(".")[0]
             by_type[kind] = by_type.get(kind, 0.0) + node["execution_time"]
         note = "dbt build thread-seconds: " + ", ".join(f"{kind} {seconds:,.1f}" for kind, seconds in

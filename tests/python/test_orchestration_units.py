@@ -32,12 +32,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def test_dbt_build_reads_seeds_by_default():
     assert dbt_build_args(None, ["raw_tasks", "raw_aps"]) == [
-        "build", "--full-refresh", "--exclude-resource-type", "unit_test"]
+        "build", "--full-refresh", "--no-write-json", "--exclude-resource-type", "unit_test"]
 
 
 def test_dbt_build_skips_raw_seeds_when_exports_come_as_files():
     args = dbt_build_args(Path("/data/exports"), ["raw_tasks", "raw_aps"])
-    assert args == ["build", "--full-refresh", "--exclude-resource-type", "unit_test", "--exclude", "raw_aps raw_tasks"]
+    assert args == ["build", "--full-refresh", "--no-write-json", "--exclude-resource-type", "unit_test", "--exclude", "raw_aps raw_tasks"]
 
 
 def test_dbt_build_leaves_out_the_tests_the_input_checks_judge():
