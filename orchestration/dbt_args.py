@@ -118,7 +118,8 @@ _RULE_ROW_TESTS = {
 def _test_kind_and_columns(test: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
     metadata = test.get("test_metadata") or {}
     arguments = metadata.get("kwargs") or {}
-    columns = arguments.get("combination") or ([arguments["column_name"]] if arguments.get("column_name") else [])
+    columns = (arguments.get("combination") or arguments.get("columns")
+               or ([arguments["column_name"]] if arguments.get("column_name") else []))
     return metadata.get("name"), tuple(columns)
 
 
@@ -128,8 +129,8 @@ def dbt_tests_repeated_by_the_rule_stack(nodes: Mapping[str, Mapping[str, Any]])
     `nodes`: the manifest's nodes. RULE_STACK_MODEL copies each rule model's task_id and evidence
     unchanged, one rule_code per rule model, and drops no row. So a rule model's duplicate task_id is
     a duplicate (task_id, rule_code) of the stack, and its null task_id or evidence a null there: the
-    stack's unfiltered `unique_combination_of_columns(task_id, rule_code)`, `not_null(task_id)` and
-    `not_null(evidence)` fail for it too, and name the rule. A rule model is a model with a rule_code
+    stack's unfiltered `unique_combination_of_columns(task_id, rule_code)` and not-null tests of task_id
+    and evidence (`not_null`, or `not_null_columns` listing them) fail for it too, and name the rule. A rule model is a model with a rule_code
     in its meta that the stack reads. A rule-model test is repeated only when the stack carries the
     corresponding test; filtered tests and any other test stay in the build.
     """
@@ -137,11 +138,14 @@ def dbt_tests_repeated_by_the_rule_stack(nodes: Mapping[str, Mapping[str, Any]])
                   if node.get("resource_type") == "model" and node.get("name") == RULE_STACK_MODEL), None)
     if stack is None:
         return []
-    stack_tests = {
-        _test_kind_and_columns(node) for node in nodes.values()
-        if node.get("resource_type") == "test" and not (node.get("config") or {}).get("where")
-        and node.get("attached_node") == stack.get("unique_id")
-    }
+    stack_tests = set()
+    for node in nodes.values():
+        if (node.get("resource_type") == "test" and not (node.get("config") or {}).get("where")
+                and node.get("attached_node") == stack.get("unique_id")):
+            kind, columns = _test_kind_and_columns(node)
+            # tests/generic/not_null_columns.sql: a not_null on each of its columns
+            stack_tests |= ({("not_null", (column,)) for column in columns} if kind == "not_null_columns"
+                            else {(kind, columns)})
     stacked = set((stack.get("depends_on") or {}).get("nodes") or [])
     rule_models = {model_id for model_id in stacked
                    if (((nodes.get(model_id) or {}).get("config") or {}).get("meta") or {}).get("rule_code")}

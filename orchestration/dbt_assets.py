@@ -245,6 +245,10 @@ def manifest_is_current(project_dir: Path, target_dir: Path, build_file: Path) -
         return False
     if parsed_for.read_text(encoding="utf-8") != parsed_for_text(build_file):
         return False
+    # A `dbt parse` run by hand since (another profile: dbt would parse everything again at every run)
+    # rewrites the state after the record was written.
+    if max(manifest.stat().st_mtime, (target_dir / PARTIAL_PARSE_FILE).stat().st_mtime) > parsed_for.stat().st_mtime:
+        return False
     return manifest.stat().st_mtime >= newest_parsed_change(project_dir)
 
 

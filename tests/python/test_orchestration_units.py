@@ -172,6 +172,16 @@ def test_the_rule_models_row_tests_are_left_to_the_stack_that_repeats_them():
         "not_null_r401_evidence", "not_null_r401_task_id", "not_null_r402_evidence", "unique_r401_task_id"]
 
 
+def test_the_stacks_not_null_columns_test_repeats_the_rule_models_not_null_tests():
+    nodes = _rule_stack_nodes(("unique_pair",))
+    nodes["columns_set"] = _test("columns_set", RULE_STACK_MODEL, "not_null_columns",
+                                 columns=["task_id", "rule_code", "evidence"])
+    assert dbt_tests_repeated_by_the_rule_stack(nodes) == [
+        "not_null_r401_evidence", "not_null_r401_task_id", "not_null_r402_evidence", "unique_r401_task_id"]
+    nodes["columns_set"] = _test("columns_set", RULE_STACK_MODEL, "not_null_columns", columns=["task_id"])
+    assert dbt_tests_repeated_by_the_rule_stack(nodes) == ["not_null_r401_task_id", "unique_r401_task_id"]
+
+
 def test_a_rule_models_test_stays_when_the_stack_lacks_the_test_that_repeats_it():
     assert dbt_tests_repeated_by_the_rule_stack(_rule_stack_nodes(("task_id_set", "evidence_set"))) == [
         "not_null_r401_evidence", "not_null_r401_task_id", "not_null_r402_evidence"]
@@ -486,4 +496,9 @@ def test_a_parse_is_skipped_only_while_nothing_it_read_changed(tmp_path):
     assert not manifest_is_current(project, target, build_file)
     os.utime(demo_seed, (past, past))
     os.utime(model, None)
+    assert not manifest_is_current(project, target, build_file)
+    os.utime(model, (past, past))
+    assert manifest_is_current(project, target, build_file)
+    later = (target / PARSED_FOR_FILE).stat().st_mtime + 5
+    os.utime(target / PARTIAL_PARSE_FILE, (later, later))  # a `dbt parse` by hand, in another environment
     assert not manifest_is_current(project, target, build_file)
