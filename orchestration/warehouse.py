@@ -13,11 +13,15 @@ rename does not need the old file to be closed (on Linux/macOS).
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+
+SYNC_FILE_RANGE_WRITE = 2  # <fcntl.h>: start writing the range's dirty pages, do not wait
 
 
 def wal_of(database: Path) -> Path:
@@ -34,8 +38,29 @@ def remove_database(database: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def start_writeback(path: Path) -> None:
+    """Ask Linux to start writing `path`'s dirty pages to disk now, without waiting for it.
+
+    A copy of the published warehouse lands in the page cache only; on a machine with a lot of memory the
+    kernel does not write it out for about 30 s, so DuckDB's first checkpoint in the build (an fsync) would
+    wait for the whole copy (0.65 GB at 24 national months). Started here, the writing overlaps dbt's own
+    start. Elsewhere, or if the call fails, nothing happens: the data is the same either way.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        sync_file_range = libc.sync_file_range
+    except (OSError, AttributeError):
+        return
+    sync_file_range.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        sync_file_range(descriptor, 0, 0, SYNC_FILE_RANGE_WRITE)
+    finally:
+        os.close(descriptor)
+
+
 def start_build_file(final: Path, build: Path, start_fresh: bool) -> None:
-    """Create the build file: empty, or a copy of the published warehouse."""
+    """Create the build file: empty, or a copy of the published warehouse (its writing to disk started)."""
     build.parent.mkdir(parents=True, exist_ok=True)
     remove_database(build)
     if start_fresh or not final.exists():
@@ -43,6 +68,7 @@ def start_build_file(final: Path, build: Path, start_fresh: bool) -> None:
     shutil.copy2(final, build)
     if wal_of(final).exists():
         shutil.copy2(wal_of(final), wal_of(build))
+    start_writeback(build)
 
 
 def publish(build: Path, final: Path) -> None:

@@ -338,6 +338,24 @@ def test_build_file_is_swapped_in_after_success(tmp_path):
     assert not build.exists()
 
 
+def test_a_copied_build_file_starts_its_writing_to_disk_and_keeps_every_byte(tmp_path, monkeypatch):
+    import orchestration.warehouse as warehouse_module
+
+    final = tmp_path / "pgb.duckdb"
+    _database_with(final, 3)
+    started = []
+    real_start = warehouse_module.start_writeback
+    monkeypatch.setattr(warehouse_module, "start_writeback", lambda path: started.append(path) or real_start(path))
+    with building(final, start_fresh=False) as build:
+        assert started == [build]  # a partial run: the copy's pages start for the disk before dbt opens it
+        assert build.read_bytes() == final.read_bytes()
+        assert _rows(build) == 3
+    with building(final, start_fresh=True) as fresh:
+        assert started == [build]  # a new, empty file: nothing to write out
+        _database_with(fresh, 1)
+    warehouse_module.start_writeback(tmp_path / "pgb.duckdb")  # also on a file with nothing dirty
+
+
 def test_failed_build_leaves_the_published_file_alone(tmp_path):
     final = tmp_path / "pgb.duckdb"
     _database_with(final, 3)
