@@ -127,11 +127,24 @@ ordinary_periods_by_day as (
 
 ),
 
--- The acts of every professional, not yet tied to an evaluated task. They are
--- matched to their author's ordinary periods first: that join keeps a few
--- thousand of the millions of acts, and only those are matched to the tasks
--- whose payee made them (evidence is built for the rows that survive).
+-- The acts of every professional, not yet tied to an evaluated task, and the
+-- conclusion of each evaluated task (R404: its payee's act by definition,
+-- concluded_by). They are matched to their author's ordinary periods first:
+-- that join keeps a few thousand of the millions of acts, and only those are
+-- matched to the tasks whose payee made them (evidence is built for the rows
+-- that survive).
 authored_acts as (
+
+    select
+        task_id,
+        cast(null as varchar) as act_nb,
+        payee_siape as siape,
+        'conclusion' as act_kind,
+        cast(null as varchar) as act_id,
+        concluded_at as act_at
+    from evaluated_tasks
+
+    union all
 
     select
         task_id,
@@ -195,34 +208,8 @@ authored_acts_in_ordinary_periods as (
 
 ),
 
--- R404: the conclusion is the payee's act by definition (concluded_by).
-conclusions_in_ordinary_periods as (
-
-    select
-        evaluated_tasks.task_id,
-        evaluated_tasks.payee_siape,
-        'conclusion' as act_kind,
-        cast(null as varchar) as act_id,
-        cast(null as varchar) as act_nb,
-        evaluated_tasks.concluded_at as act_at,
-        ordinary_periods_by_day.ordinary_hours_source,
-        ordinary_periods_by_day.interval_kind,
-        ordinary_periods_by_day.interval_start_at,
-        ordinary_periods_by_day.interval_end_at,
-        ordinary_periods_by_day.interval_work_date,
-        ordinary_periods_by_day.occurrence_code,
-        ordinary_periods_by_day.occurrence_description
-    from evaluated_tasks
-    inner join ordinary_periods_by_day
-        on
-            evaluated_tasks.payee_siape = ordinary_periods_by_day.siape
-            and cast(evaluated_tasks.concluded_at as date) = ordinary_periods_by_day.touched_on
-            and evaluated_tasks.concluded_at >= ordinary_periods_by_day.period_start_at
-            and evaluated_tasks.concluded_at < ordinary_periods_by_day.period_end_at
-
-),
-
--- R403, R405, R407 and R429: events and assignments on the task, by its payee.
+-- R403, R404, R405, R407 and R429: the conclusion, events and assignments on
+-- the task, by its payee.
 task_acts_in_ordinary_periods as (
 
     select
@@ -277,8 +264,6 @@ dispatches_in_ordinary_periods as (
 
 final as (
 
-    select * from conclusions_in_ordinary_periods
-    union all
     select * from task_acts_in_ordinary_periods
     union all
     select * from dispatches_in_ordinary_periods
