@@ -130,9 +130,10 @@ def dbt_tests_repeated_by_the_rule_stack(nodes: Mapping[str, Mapping[str, Any]])
     unchanged, one rule_code per rule model, and drops no row. So a rule model's duplicate task_id is
     a duplicate (task_id, rule_code) of the stack, and its null task_id or evidence a null there: the
     stack's unfiltered `unique_combination_of_columns(task_id, rule_code)` and not-null tests of task_id
-    and evidence (`not_null`, or `not_null_columns` listing them) fail for it too, and name the rule. A rule model is a model with a rule_code
-    in its meta that the stack reads. A rule-model test is repeated only when the stack carries the
-    corresponding test; filtered tests and any other test stay in the build.
+    and evidence (`not_null`, or `not_null_columns` listing them) fail for it too, and name the rule.
+    A rule model is a model with a rule_code in its meta that the stack reads. A rule-model test is
+    repeated only when the stack carries the corresponding test; filtered tests and any other test stay
+    in the build.
     """
     stack = next((node for node in nodes.values()
                   if node.get("resource_type") == "model" and node.get("name") == RULE_STACK_MODEL), None)
