@@ -43,7 +43,7 @@ def start_writeback(path: Path) -> None:
 
     A copy of the published warehouse lands in the page cache only; on a machine with a lot of memory the
     kernel does not write it out for about 30 s, so DuckDB's first checkpoint in the build (an fsync) would
-    wait for the whole copy (0.65 GB at 24 national months). Started here, the writing overlaps dbt's own
+    wait for the whole copy (2.5 GB at 24 national months). Started here, the writing overlaps dbt's own
     start. Elsewhere, or if the call fails, nothing happens: the data is the same either way.
     """
     try:
