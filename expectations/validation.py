@@ -39,6 +39,7 @@ from expectations.screen import Screen, judged_frame, key_table, quoted, screene
 from expectations.source import ExportFile, UnreadableExport, explain_read_error, open_export, sql_text
 from expectations.suites import DERIVED_MARK, DeliveryMoment, SuiteInputs, build_suite
 from pgb_shared.exports import export_path
+from pgb_shared.fingerprints import file_state
 
 SAMPLE_SIZE = 5  # failing rows shown per expectation
 # At most this many rows kept by the screen go to GX at once (memory: about
@@ -513,7 +514,7 @@ def validate_exports_early(exports_dir: Path | None, project_dir: Path = PROJECT
     project_dir = Path(project_dir)
     exports_dir = Path(exports_dir) if exports_dir is not None else None
     names = list(load_contracts(project_dir))
-    files = {name: _file_state(export_path(name, exports_dir, project_dir)) for name in names}
+    files = {name: file_state(export_path(name, exports_dir, project_dir)) for name in names}
     read_end, write_end = os.pipe()
     command = [sys.executable, "-m", "expectations.validation", "--result-fd", str(write_end),
                "--project-dir", str(project_dir)]
@@ -567,7 +568,7 @@ def _take_early_validation(names: list[str], exports_dir: Path | None, project_d
         if early.process.wait() != 0 or not answer:
             return None
         validations = pickle.loads(answer)
-        unchanged = all(_file_state(export_path(name, exports_dir, project_dir)) == state
+        unchanged = all(file_state(export_path(name, exports_dir, project_dir)) == state
                         for name, state in early.files.items())
         if not unchanged:
             return None
@@ -575,15 +576,6 @@ def _take_early_validation(names: list[str], exports_dir: Path | None, project_d
         return [by_export[name] for name in names]
     finally:
         _stop(early)
-
-
-def _file_state(path: Path) -> tuple[int, int, int, int] | None:
-    """What changes when a file is rewritten, replaced or touched; None when it is missing."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
 
 
 def _resolved(path: Path | None) -> Path | None:

@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from payroll.errors import CloseFailed, CloseRefused
-from payroll.inputs import changed_inputs, fingerprint_inputs
+from payroll.inputs import changed_inputs, fingerprint_inputs, input_states
 from payroll.ledger import Ledger, fsync_folder
 from payroll.ledger_copies import LOGGER, Log, copy_problem, discard_scratch_files, remove_copy, write_copy
 from payroll.months import Month
@@ -49,7 +49,7 @@ from payroll.package import ClosePackage, Signature, build_package, operator_nam
 from payroll.task_rows import reconcile_task_rows
 from payroll.warehouse import months_with_tasks_before, read_snapshot
 from payroll.writers.charts import overview_png
-from payroll.writers.csv_files import write_csv_files
+from payroll.writers.csv_files import write_python_tables, write_sql_tables
 from payroll.writers.html import write_summary
 from payroll.writers.manifest import git_state, manifest_document, write_manifest
 from payroll.writers.xlsx import write_xlsx
@@ -188,7 +188,9 @@ def close_month(
             check_earlier_months_closed(month, ledger, warehouse, project_dir)
         excluding = month if reopen else None
         # The inputs are hashed while DuckDB reads the warehouse (both leave Python's lock: about 0.4 s of a
-        # national month), and again once it has read it; a changed input is reported before any read error.
+        # national month); their states, taken before, are compared once it has read it. A changed input is
+        # reported before any read error.
+        states = input_states(project_dir)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgb-inputs") as hasher:
             hashing = hasher.submit(fingerprint_inputs, project_dir)
             try:
@@ -198,7 +200,7 @@ def close_month(
                 raise
             inputs = hashing.result()
         _refuse_changed_inputs(checked_inputs, inputs)
-        if fingerprint_inputs(project_dir) != inputs:
+        if input_states(project_dir) != states:
             raise CloseFailed("an input file changed while the close read the warehouse: run the close again on stable files.")
         earlier_closes = [closed for closed in ledger.closed_months() if closed != excluding]
         closed_at = now()
@@ -435,22 +437,23 @@ def _fsync_tree(folder: Path) -> None:
 def _stage_package_and_ledger(package: ClosePackage, ledger: Ledger, reports_dir: Path) -> tuple[Path, Path]:
     """The package files in their staging folder and the month's ledger rows in their staged file.
 
-    close.xlsx and summary.html are Python only (openpyxl and matplotlib, about 3 s for a national month's
-    10,000 payees); the task-level CSVs and the ledger rows are DuckDB COPYs, which let go of the GIL. So a
-    thread writes the workbook then the summary while this one writes the CSVs then the ledger rows. The
-    workbook and the summary read only the package's Python rows, never the DuckDB connection the COPYs use.
+    close.xlsx, summary.html, payments.csv and adjustments.csv are Python only (openpyxl and matplotlib, about
+    3 s for a national month's 10,000 payees); the task-level CSVs and the ledger rows are DuckDB COPYs, which
+    let go of the GIL. So a thread writes the Python files while this one writes the CSVs then the ledger rows.
+    The Python files read only the package's Python rows, never the DuckDB connection the COPYs use.
     """
     staging = staging_folder(reports_dir, package.month)
     shutil.rmtree(staging, ignore_errors=True)  # left by a crashed close
     staging.mkdir(parents=True)
 
-    def write_workbook_and_summary() -> None:
+    def write_python_files() -> None:
         write_xlsx(package, staging / "close.xlsx")
         write_summary(package, staging / "summary.html")
+        write_python_tables(package, staging)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="close-xlsx") as python_writer:
-        written = python_writer.submit(write_workbook_and_summary)
-        write_csv_files(package, staging)
+        written = python_writer.submit(write_python_files)
+        write_sql_tables(package, staging)
         staged_ledger = ledger.stage_close(package.month, package.ledger_entries)
         written.result()
     return staging, staged_ledger

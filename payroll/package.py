@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import getpass
 import os
-import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from payroll.ledger import ADJUSTMENT, DECISION, COLUMNS as LEDGER_COLUMNS, Ledg
 from payroll.model import ParameterRow, PayeeMonthPayment, WarehouseSnapshot
 from payroll.money import ZERO, money, total
 from payroll.months import Month
+from pgb_shared.files import append_file
 
 NO_UNIT = "(sem unidade)"
 # summary.html lists the rejected and held tasks up to this many rows; above it (a national month has tens of
@@ -219,8 +219,7 @@ class LedgerEntries:
                 "(format csv, header false, delimiter ',', quote '\"', new_line '\\n')"
             )
             handle.flush()
-            with scratch.open("rb") as decisions:
-                shutil.copyfileobj(decisions, handle.buffer, length=1 << 20)
+            append_file(scratch, handle.buffer)
         finally:
             scratch.unlink(missing_ok=True)
         writer = csv.DictWriter(handle, fieldnames=LEDGER_COLUMNS, lineterminator="\n")

@@ -5,25 +5,33 @@ are written from Python. The task-level files, tasks.csv (every verdict),
 rejections.csv and held.csv, are written by DuckDB's COPY from the
 snapshot's in-memory tables: a national month's 1.2 million rows never
 become Python objects. COPY cannot write a BOM, so it writes a scratch
-file that is then appended after the BOM.
+file that is then appended after the BOM (by the kernel: pgb_shared.files).
 """
 
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 from payroll.package import ClosePackage
 from payroll.writers.tables import PYTHON_TABLES, SQL_TABLES, as_text, header_of, rows_of, select_sql
+from pgb_shared.files import append_file
 
 BOM = "\ufeff".encode()
 
 
 def write_csv_files(package: ClosePackage, folder: Path) -> list[Path]:
-    written = [write_python_table(package, table, folder / f"{table}.csv") for table in PYTHON_TABLES]
-    written += [copy_sql_table(package, table, folder / f"{table}.csv") for table in SQL_TABLES]
-    return written
+    return write_python_tables(package, folder) + write_sql_tables(package, folder)
+
+
+def write_python_tables(package: ClosePackage, folder: Path) -> list[Path]:
+    """payments.csv and adjustments.csv, from the package's Python rows."""
+    return [write_python_table(package, table, folder / f"{table}.csv") for table in PYTHON_TABLES]
+
+
+def write_sql_tables(package: ClosePackage, folder: Path) -> list[Path]:
+    """tasks.csv, rejections.csv and held.csv, by DuckDB's COPY from the snapshot's tables."""
+    return [copy_sql_table(package, table, folder / f"{table}.csv") for table in SQL_TABLES]
 
 
 def write_python_table(package: ClosePackage, table: str, path: Path) -> Path:
@@ -47,9 +55,9 @@ def copy_sql_table(package: ClosePackage, table: str, path: Path) -> Path:
         f"copy ({select_sql(table)}) to '{_sql_path(scratch)}' (format csv, header, delimiter ',', quote '\"', "
         "new_line '\\n')"
     )
-    with path.open("wb") as target, scratch.open("rb") as source:
+    with path.open("wb") as target:
         target.write(BOM)
-        shutil.copyfileobj(source, target, length=1 << 20)
+        append_file(scratch, target)
     scratch.unlink()
     return path
 

@@ -35,6 +35,7 @@ from orchestration.close_package import REFUSED
 from orchestration.factory import build_definitions
 from orchestration.launch import outcome_of
 from payroll.adjustments import find_adjustments
+import payroll.close as close_module
 from payroll.close import close_month
 from payroll.errors import CloseFailed
 from payroll.ledger import Ledger
@@ -333,6 +334,33 @@ def test_a_changed_export_after_the_checks_stops_the_close(closes, tmp_path, mon
         close_month(Month(2025, 8), reports_dir=reports, project_dir=REPO_ROOT, warehouse=closes.warehouse,
                     checked_inputs=checked)
     assert not reports.exists() or not any(reports.glob("close-*"))
+
+
+def test_an_export_written_while_the_close_reads_the_warehouse_stops_it(closes, tmp_path, monkeypatch):
+    """The inputs' states are taken before they are hashed and compared after the read: a byte changed in place
+    (same size) meanwhile stops the close before anything is written."""
+    in_process_env(closes, monkeypatch)
+    exports = tmp_path / "exports"
+    shutil.copytree(closes.exports, exports)
+    monkeypatch.setenv("PGB_EXPORTS_DIR", str(exports))
+    reports = tmp_path / "reports"
+    shutil.copytree(closes.reports / "ledger", reports / "ledger")  # May to July closed: August is next
+    reading = close_module.read_snapshot
+
+    def read_while_a_file_changes(*args, **kwargs):
+        tasks = exports / "raw_tasks.csv"
+        text = tasks.read_text(encoding="utf-8")
+        changed = text.replace("extraordinaria", "extraordinarib", 1)
+        assert len(changed) == len(text) and changed != text
+        tasks.write_text(changed, encoding="utf-8")
+        return reading(*args, **kwargs)
+
+    monkeypatch.setattr(close_module, "read_snapshot", read_while_a_file_changes)
+    with pytest.raises(CloseFailed, match="changed while the close read the warehouse"):
+        close_month(Month(2025, 8), reports_dir=reports, project_dir=REPO_ROOT, warehouse=closes.warehouse)
+    assert not any(reports.glob("close-*")) and not any(reports.glob(".close-*"))
+    assert sorted(path.name for path in (reports / "ledger").glob("*.csv")) == ["2025-05.csv", "2025-06.csv",
+                                                                                "2025-07.csv"]
 
 
 def test_a_close_past_the_early_checks_is_refused_by_the_asset(closes, monkeypatch):
