@@ -164,8 +164,9 @@ def _sheet(workbook: Workbook, title: str, columns: Sequence[Column], rows: list
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 2)}"
     sheet.append(_header(sheet, [column.title for column in columns]))
+    cells = [_ColumnCells(sheet, column.kind) for column in columns]
     for row in rows:
-        sheet.append([_cell(sheet, value, column.kind) for value, column in zip(row, columns, strict=True)])
+        sheet.append([cell(value) for value, cell in zip(row, cells, strict=True)])
     if any(column.summed for column in columns):
         sums = [_column_total([row[index] for row in rows]) if column.summed else None
                 for index, column in enumerate(columns)]
@@ -190,18 +191,43 @@ def _header(sheet, titles: list[str]) -> list[WriteOnlyCell]:
     return cells
 
 
+class _ColumnCells:
+    """_cell for one column of a table, reusing one formatted cell for all its rows.
+
+    openpyxl's write-only sheet writes a row as soon as it is appended, so one cell can carry each row's value
+    in turn: a national month's 10,000 payees x 7 formatted columns otherwise cost 70,000 cells, each with its
+    style looked up again (about 0.4 s of the workbook's 1.5 s). The cell is made at the column's first
+    formatted value, as _cell would, so the workbook's styles are registered in the same order.
+    """
+
+    def __init__(self, sheet, kind: str):
+        self.sheet, self.kind = sheet, kind
+        self.formatted: WriteOnlyCell | None = None
+
+    def __call__(self, value: object) -> object:
+        if self.kind not in _FORMATS or value is None or value == "" or isinstance(value, str):
+            return _cell(self.sheet, value, self.kind)
+        if self.formatted is None:
+            self.formatted = _cell(self.sheet, value, self.kind)
+        else:
+            self.formatted.value = value
+        return self.formatted
+
+
+_FORMATS = {MONEY: MONEY_FORMAT, COUNT: COUNT_FORMAT, DATETIME: DATETIME_FORMAT, DATE: DATE_FORMAT}
+
+
 def _cell(sheet, value: object, kind: str, total_row: bool = False) -> object:
     """Money and counts stay numbers, dates stay dates; text never becomes a formula; '' is an empty cell."""
     if value is None or value == "":
         return WriteOnlyCell(sheet, value=None) if total_row else None
     if isinstance(value, str):
         value = neutralize_formula(value)
-    formats = {MONEY: MONEY_FORMAT, COUNT: COUNT_FORMAT, DATETIME: DATETIME_FORMAT, DATE: DATE_FORMAT}
-    if kind not in formats and not total_row:
+    if kind not in _FORMATS and not total_row:
         return value
     cell = WriteOnlyCell(sheet, value=value)
-    if kind in formats and not isinstance(value, str):
-        cell.number_format = formats[kind]
+    if kind in _FORMATS and not isinstance(value, str):
+        cell.number_format = _FORMATS[kind]
     if total_row:
         cell.font, cell.fill = TOTAL_FONT, TOTAL_FILL
     return cell
