@@ -253,10 +253,14 @@ def close(arguments: argparse.Namespace) -> int:
     with input_checks_started():
         from orchestration.jobs import CLOSE_MONTH
         from orchestration.launch import CLOSE_MONTH_TAG, failure_report, materialize_with_progress
+        from payroll.writers.charts import import_pyplot
 
+        # While dbt builds (a child process), this one waits: it imports the charts' library then, not in
+        # the package step (whose workbook and charts are the longer of its two threads).
         run, log_path = materialize_with_progress("close", CLOSE_MONTH, month.partition_key, month.partition_key,
                                                   {**close_config(arguments), **delivery_config(arguments)},
-                                                  tags={CLOSE_MONTH_TAG: str(month)})
+                                                  tags={CLOSE_MONTH_TAG: str(month)},
+                                                  on_step_start={"pgb_dbt": import_pyplot})
     if run.refusals:  # another close got there first
         print("pgb close: " + "\n".join(run.refusals), file=sys.stderr)
         return EXIT_REFUSED

@@ -10,8 +10,9 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -199,9 +200,11 @@ class StepProgress(logging.Handler):
     console log goes elsewhere (`quiet_output`).
     """
 
-    def __init__(self, terminal: TextIO):
+    def __init__(self, terminal: TextIO, on_step_start: Mapping[str, Callable[[], None]] | None = None):
         super().__init__(level=logging.DEBUG)  # step events are logged at DEBUG
         self.terminal = terminal
+        # step -> work this process starts in a thread of its own when that step starts (see start_beside)
+        self.on_step_start = dict(on_step_start or {})
         self.steps: list[str] = []  # the job's steps, in the order they can run
         self.seen: set[str] = set()
         self.step_number = 0  # of the step started (or skipped) last
@@ -263,6 +266,8 @@ class StepProgress(logging.Handler):
             return
         kind, step = event.event_type, event.step_key
         if kind == dg.DagsterEventType.STEP_START:
+            if step in self.on_step_start:
+                start_beside(self.on_step_start.pop(step))
             self.seen.add(step)
             self.step_number += 1
             self.open_step, self.started = step, time.monotonic()
@@ -300,6 +305,22 @@ class StepProgress(logging.Handler):
         for step in self.steps:
             if step not in self.seen:
                 self._skipped(step)
+
+
+def start_beside(work: Callable[[], None]) -> threading.Thread:
+    """Run `work` in a daemon thread of this process, beside the step that just started (for work done ahead of a
+    later step, such as importing its libraries while dbt, a child process, builds). A failure is left for the
+    later step to meet and report when it does the same work itself."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - see the docstring
+            logging.getLogger(__name__).debug("work started beside a step failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="pgb-beside-step", daemon=True)
+    thread.start()
+    return thread
 
 
 def _count(number: int, noun: str) -> str:
@@ -346,11 +367,14 @@ def materialize_with_progress(
     last_month: str,
     op_config: dict[str, dict] | None = None,
     tags: dict[str, str] | None = None,
+    on_step_start: Mapping[str, Callable[[], None]] | None = None,
 ) -> tuple[RunOutcome, Path]:
-    """`materialize`, printing one line per step; the full log goes to logs/pgb-<command>-<time>.log."""
+    """`materialize`, printing one line per step; the full log goes to logs/pgb-<command>-<time>.log.
+
+    on_step_start: step -> work started in a thread of this process when that step starts (StepProgress)."""
     log_path = run_log_path(command)
     print(f"pgb {command}: full log in {log_path}", flush=True)
     with quiet_output(log_path) as terminal:
         outcome = materialize(job_name, first_month, last_month, op_config, tags=tags,
-                              progress=StepProgress(terminal))
+                              progress=StepProgress(terminal, on_step_start))
     return outcome, log_path

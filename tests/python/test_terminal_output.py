@@ -73,3 +73,31 @@ def test_everything_else_goes_to_the_log_file(tmp_path):
     assert "the only line for the terminal" not in logged
     print("after")  # the real stdout is back
     assert "after" not in log_path.read_text(encoding="utf-8")
+
+
+def test_work_asked_for_a_step_starts_beside_it_once_and_only_for_that_step():
+    """`pgb close` imports the charts' library while dbt builds: the work starts, in its own thread, when the named
+    step starts (here the second), once; a step without work starts none; a failure there is left to the step
+    that needs the work."""
+    import threading
+
+    started: list[str] = []
+    done = threading.Event()
+
+    def work() -> None:
+        started.append(threading.current_thread().name)
+        done.set()
+
+    def failing() -> None:
+        raise RuntimeError("left to the step that needs it")
+
+    terminal = io.StringIO()
+    instance = dg.DagsterInstance.ephemeral()
+    progress = StepProgress(terminal, on_step_start={"warehouse_like": work, "exports_like": failing})
+    outcome = execute(two_step_definitions(fail_checks=False), instance, "two_steps", "2025-06-01", "2025-06-01",
+                      progress=progress)
+    assert outcome.success
+    assert done.wait(10)
+    assert started == ["pgb-beside-step"]
+    assert progress.on_step_start == {}  # each started once
+    assert len(terminal.getvalue().splitlines()) == 2  # the terminal shows the steps only
