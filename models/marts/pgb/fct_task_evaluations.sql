@@ -103,6 +103,20 @@ tasks_of_the_run as (
 
 {%- if revising %}
 
+-- The tasks of other months in the NB scope, the only stored verdicts the run
+-- may revise. Taken from the scope first, they are few: DuckDB then reads the
+-- stored verdicts of those tasks alone (2.5 s to 0.7 s at 24 months of national
+-- history, where a semi join with the whole scope read every stored verdict).
+-- A task whose conclusion moved into this month is judged with this month's
+-- tasks, not revised in its old month as well.
+earlier_tasks_in_nb_scope as (
+
+    select task_id
+    from nb_reuse_scope
+    where not {{ in_month_of_this_run('reference_month') }}
+
+),
+
 -- Tasks of other months sharing an NB with this month's tasks: their own
 -- month's rules stand as stored; only the rules across months are judged again,
 -- and a task is rewritten only when one of them changed.
@@ -134,8 +148,8 @@ earlier_tasks_revised as (
         stored.unjudgeable_reason,
         stored.value_per_task
     from {{ this }} as stored
-    semi join nb_reuse_scope
-        on stored.task_id = nb_reuse_scope.task_id
+    semi join earlier_tasks_in_nb_scope
+        on stored.task_id = earlier_tasks_in_nb_scope.task_id
     left join rules_by_task
         on stored.task_id = rules_by_task.task_id
     where
