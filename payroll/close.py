@@ -438,7 +438,7 @@ def _stage_package_and_ledger(package: ClosePackage, ledger: Ledger, reports_dir
     """The package files in their staging folder and the month's ledger rows in their staged file.
 
     close.xlsx, summary.html, payments.csv and adjustments.csv are Python only (openpyxl and matplotlib, about
-    3 s for a national month's 10,000 payees); the task-level CSVs and the ledger rows are DuckDB COPYs, which
+    2 s for a national month's 10,000 payees); the task-level CSVs and the ledger rows are DuckDB COPYs, which
     let go of the GIL. So a thread writes the Python files while this one writes the CSVs then the ledger rows.
     The Python files read only the package's Python rows, never the DuckDB connection the COPYs use.
     """
