@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 
 import dagster as dg
 
@@ -79,8 +80,6 @@ def test_work_asked_for_a_step_starts_beside_it_once_and_only_for_that_step():
     """`pgb close` imports the charts' library while dbt builds: the work starts, in its own thread, when the named
     step starts (here the second), once; a step without work starts none; a failure there is left to the step
     that needs the work."""
-    import threading
-
     started: list[str] = []
     done = threading.Event()
 
