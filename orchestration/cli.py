@@ -20,6 +20,7 @@ starts. Exit status: 0 done; 1 the run failed; 2 refused, nothing changed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -233,6 +234,13 @@ def input_checks_started() -> Iterator[None]:
         drop_early_validation()
 
 
+def warehouse_copied_ahead() -> contextlib.AbstractContextManager[None]:
+    """A one-month run builds into a copy of the published warehouse: copied while the inputs are checked."""
+    from orchestration.warehouse import published_file_copied_ahead
+
+    return published_file_copied_ahead(settings.warehouse_path())
+
+
 def close(arguments: argparse.Namespace) -> int:
     if not arguments.month:
         print(f"pgb close: --month is missing\n{CLOSE_USAGE}", file=sys.stderr)
@@ -250,7 +258,7 @@ def close(arguments: argparse.Namespace) -> int:
     except CloseRefused as refusal:
         print(f"pgb close: refused: {refusal}", file=sys.stderr)
         return EXIT_REFUSED
-    with input_checks_started():
+    with input_checks_started(), warehouse_copied_ahead():
         from orchestration.jobs import CLOSE_MONTH
         from orchestration.launch import CLOSE_MONTH_TAG, failure_report, materialize_with_progress
         from payroll.writers.charts import import_pyplot
@@ -285,7 +293,7 @@ def run(arguments: argparse.Namespace) -> int:
     except CloseRefused as refusal:
         print(f"pgb run: refused: {refusal}", file=sys.stderr)
         return EXIT_REFUSED
-    with input_checks_started():
+    with input_checks_started(), warehouse_copied_ahead() if arguments.month else contextlib.nullcontext():
         from orchestration.jobs import BUILD_WAREHOUSE
         from orchestration.launch import failure_report, materialize_with_progress
         from orchestration.summary import warehouse_summary
@@ -341,6 +349,9 @@ def exit_now(code: int) -> None:
     """End the process without the interpreter's teardown of Dagster's and dbt's objects (about a second after
     a national close). By then everything is written and closed: the warehouse, the package and the ledger
     (each synced), Dagster's storage (its instance is closed when the run ends)."""
+    from orchestration.warehouse import finish_removals
+
+    finish_removals()  # a replaced warehouse's blocks, freed in a thread while the package was written
     sys.stdout.flush()
     sys.stderr.flush()
     logging.shutdown()

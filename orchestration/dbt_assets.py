@@ -338,7 +338,7 @@ def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDef
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgb-prune") as pruner:
             pruning = pruner.submit(prune_run_targets, target.parent, current=target)
             try:
-                with building(final, start_fresh=start_fresh) as build:
+                with building(final, start_fresh=start_fresh, say=context.log.info) as build:
                     context.log.info(
                         f"dbt builds {'every month' if months is None else months} into {build}; "
                         f"{final} is replaced only if it succeeds"

@@ -1,6 +1,8 @@
 """The small pure pieces of the orchestration: dbt args, layers, partitions, swap, run arguments, sensor."""
 
 import os
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,7 +24,17 @@ from orchestration.jobs import build_warehouse_job, late_exports_sensor
 from orchestration.launch import partition_arguments, run_config_for
 from orchestration.partitions import monthly_partitions, months_in_window
 from orchestration.summary import cycle_lines
-from orchestration.warehouse import build_file_for, building, environment, wal_of
+from orchestration.warehouse import (
+    _copies_ahead,
+    _key,
+    build_file_for,
+    building,
+    environment,
+    finish_removals,
+    published_file_copied_ahead,
+    remove_files_of_dead_processes,
+    wal_of,
+)
 from payroll.errors import CloseFailed
 from pgb_shared import settings
 from pgb_shared.exports import RAW_EXPORTS
@@ -338,22 +350,89 @@ def test_build_file_is_swapped_in_after_success(tmp_path):
     assert not build.exists()
 
 
-def test_a_copied_build_file_starts_its_writing_to_disk_and_keeps_every_byte(tmp_path, monkeypatch):
+def test_a_copied_build_file_is_on_disk_before_dbt_opens_it_and_keeps_every_byte(tmp_path, monkeypatch):
     import orchestration.warehouse as warehouse_module
 
     final = tmp_path / "pgb.duckdb"
     _database_with(final, 3)
-    started = []
-    real_start = warehouse_module.start_writeback
-    monkeypatch.setattr(warehouse_module, "start_writeback", lambda path: started.append(path) or real_start(path))
-    with building(final, start_fresh=False) as build:
-        assert started == [build]  # a partial run: the copy's pages start for the disk before dbt opens it
+    synced = []
+    real_fsync = warehouse_module.os.fsync
+    monkeypatch.setattr(warehouse_module.os, "fsync", lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+                        or real_fsync(fd))
+    said = []
+    with building(final, start_fresh=False, say=said.append) as build:
+        assert synced == [str(build)]  # a partial run: the copy is on disk before dbt opens it
         assert build.read_bytes() == final.read_bytes()
         assert _rows(build) == 3
-    with building(final, start_fresh=True) as fresh:
-        assert started == [build]  # a new, empty file: nothing to write out
+    assert said == [f"the build file starts as a copy of pgb.duckdb ({said[0].split('(')[1]}"]
+    with building(final, start_fresh=True, say=said.append) as fresh:
+        assert synced == [str(build)]  # a new, empty file: nothing to copy
         _database_with(fresh, 1)
-    warehouse_module.start_writeback(tmp_path / "pgb.duckdb")  # also on a file with nothing dirty
+    assert said[-1] == "the build file starts as a new file"
+
+
+def test_the_published_file_copied_ahead_becomes_the_build_file(tmp_path):
+    final = tmp_path / "pgb.duckdb"
+    _database_with(final, 3)
+    said = []
+    with published_file_copied_ahead(final):
+        with building(final, start_fresh=False, say=said.append) as build:
+            assert _rows(build) == 3
+            _database_with(build, 7)
+        assert said[0].startswith("the build file starts as the copy of pgb.duckdb made while the inputs were checked")
+    assert _rows(final) == 7
+    finish_removals()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["pgb.duckdb"]  # no copy, no replaced file left
+
+
+def test_a_copy_ahead_of_a_file_published_meanwhile_is_not_used(tmp_path):
+    final = tmp_path / "pgb.duckdb"
+    _database_with(final, 3)
+    said = []
+    with published_file_copied_ahead(final):
+        _copies_ahead[_key(final)]._thread.join()  # the copy is made before the other run publishes
+        other_run = tmp_path / "other.duckdb"  # another process's run publishes a new file first
+        _database_with(other_run, 5)
+        os.replace(other_run, final)
+        with building(final, start_fresh=False, say=said.append) as build:
+            assert _rows(build) == 5  # the new published file, copied again: not the stale copy of 3 rows
+        assert said[0].startswith("the build file starts as a copy of pgb.duckdb (")
+    finish_removals()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["pgb.duckdb"]
+
+
+def test_a_copy_ahead_nobody_took_is_removed(tmp_path):
+    final = tmp_path / "pgb.duckdb"
+    _database_with(final, 3)
+    with published_file_copied_ahead(final):
+        pass  # the run failed before its dbt step
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["pgb.duckdb"]
+
+
+def test_files_a_killed_process_left_beside_the_warehouse_are_removed(tmp_path):
+    final = tmp_path / "pgb.duckdb"
+    _database_with(final, 3)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    left = [tmp_path / f"pgb.duckdb.tmp-copy-{dead}", tmp_path / f"pgb.duckdb.tmp-copy-{dead}.wal",
+            tmp_path / f"pgb.duckdb.tmp-replaced-{dead}"]
+    alive = tmp_path / f"pgb.duckdb.tmp-copy-{os.getppid()}"  # a live process's copy is its own
+    for path in [*left, alive]:
+        path.write_bytes(b"x")
+    assert sorted(remove_files_of_dead_processes(final)) == sorted(left)
+    assert alive.exists() and final.exists()
+
+
+def test_the_replaced_warehouse_is_freed_after_the_swap_even_while_a_reader_holds_it(tmp_path):
+    final = tmp_path / "pgb.duckdb"
+    _database_with(final, 3)
+    with duckdb.connect(str(final), read_only=True) as analyst:
+        with building(final, start_fresh=True) as build:
+            _database_with(build, 4)
+        finish_removals()
+        assert analyst.execute("select count(*) from t").fetchone()[0] == 3  # the analyst still reads the old one
+    assert _rows(final) == 4
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["pgb.duckdb"]
 
 
 def test_failed_build_leaves_the_published_file_alone(tmp_path):
