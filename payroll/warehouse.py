@@ -125,7 +125,10 @@ EARLIER_VIOLATIONS_SQL = f"""
     where violations.task_id in (select task_id from {TASK_PAYMENTS} where reference_month < $1::date)
     order by violations.task_id, violations.rule_code
 """
-# The month's own tasks, copied into the snapshot's in-memory database (never into Python rows).
+# The month's own tasks, copied into the snapshot's in-memory database (never into Python rows). A payment and
+# its verdict share the reference month (fct_task_payments takes it from fct_task_evaluations): filtering both
+# sides by it lets DuckDB skip the other months' verdicts (0.6 s at 24 national months, 0.09 s so), and
+# MONTH_TASKS_WITHOUT_VERDICT_SQL stops the close if a payment ever lost its verdict of the same month.
 MONTH_TASK_COLUMNS = (
     "task_id varchar, payee_siape varchar, reference_month date, concluded_at timestamp, outcome varchar, "
     "rules varchar, held_reason varchar, due_amount decimal(18, 2), payable_amount decimal(18, 2), "
@@ -140,7 +143,15 @@ MONTH_TASKS_SQL = f"""
         payments.due_amount, payments.payable_amount, payments.capped_amount
     from {TASK_PAYMENTS} as payments
     inner join fct_task_evaluations as evaluations on payments.task_id = evaluations.task_id
+    where payments.reference_month = $1::date and evaluations.reference_month = $1::date
+"""
+MONTH_TASKS_WITHOUT_VERDICT_SQL = f"""
+    select count(*) over () as payments_without_verdict, payments.task_id
+    from {TASK_PAYMENTS} as payments
     where payments.reference_month = $1::date
+      and payments.task_id not in (select task_id from memory.main.month_tasks)
+    order by payments.task_id
+    limit 5
 """
 MONTH_VIOLATIONS_SQL = """
     insert into memory.main.month_violations
@@ -295,12 +306,29 @@ def unit_names(connection: duckdb.DuckDBPyConnection, project_dir: Path) -> dict
     return {code: name or "" for code, name in rows}
 
 
+def _refuse_payments_without_verdict(connection: duckdb.DuckDBPyConnection, month: Month) -> None:
+    """CloseFailed unless every payment row of the month met exactly one verdict of the same month."""
+    copied = connection.execute("select count(*) from memory.main.month_tasks").fetchone()[0]
+    paid = connection.execute(f"select count(*) from {TASK_PAYMENTS} where reference_month = $1::date",
+                              [month.first_day]).fetchone()[0]
+    if copied == paid:
+        return
+    examples = connection.execute(MONTH_TASKS_WITHOUT_VERDICT_SQL, [month.first_day]).fetchall()
+    missing = examples[0][0] if examples else paid - copied
+    without = f"; {missing} have none, e.g. task(s) {', '.join(task for _, task in examples)}" if examples else ""
+    raise CloseFailed(
+        f"{TASK_PAYMENTS} has {paid} row(s) for {month}, and joined with their verdicts of {month} in "
+        f"fct_task_evaluations they give {copied} row(s){without}: rebuild the month (pgb run --month) "
+        "before closing it")
+
+
 def _read_attached(connection: duckdb.DuckDBPyConnection, warehouse: Path, month: Month,
                    project_dir: Path, ledger_copies: list[ColumnarCopy] | None = None) -> WarehouseSnapshot:
     missing = [table for table in REQUIRED_TABLES if not table_exists(connection, table)]
     if missing:
         raise CloseFailed(f"{warehouse} has no {', '.join(missing)}: build the marts first (pgb close builds them).")
     connection.execute(MONTH_TASKS_SQL, [month.first_day])
+    _refuse_payments_without_verdict(connection, month)
     connection.execute(MONTH_VIOLATIONS_SQL)
     earlier_tasks_sql, earlier_violations_sql = EARLIER_TASKS_SQL, EARLIER_VIOLATIONS_SQL
     standing, history, months_joined = None, None, None

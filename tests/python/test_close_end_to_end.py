@@ -378,6 +378,29 @@ def test_a_close_past_the_early_checks_is_refused_by_the_asset(closes, monkeypat
     assert tree_fingerprint(closes.reports) == before
 
 
+@pytest.mark.parametrize("damage", ["verdict of another month", "no verdict", "two verdicts"])
+def test_a_payment_without_exactly_one_verdict_of_its_month_stops_the_close(closes, tmp_path, monkeypatch, damage):
+    """The month's tasks are read with their verdicts of the same month only (fast at 24 months): a payment row
+    that meets no such verdict, or two, stops the close with the task named instead of leaving it out."""
+    in_process_env(closes, monkeypatch)
+    warehouse = tmp_path / "pgb.duckdb"
+    shutil.copy2(closes.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as connection:
+        [(task_id,)] = connection.execute("select min(task_id) from fct_task_payments "
+                                          "where reference_month = date '2025-06-01'").fetchall()
+        change = {
+            "verdict of another month": "update fct_task_evaluations set reference_month = date '2025-05-01' "
+                                        "where task_id = $task",
+            "no verdict": "delete from fct_task_evaluations where task_id = $task",
+            "two verdicts": "insert into fct_task_evaluations select * from fct_task_evaluations where task_id = $task",
+        }[damage]
+        connection.execute(change, {"task": task_id})
+    with pytest.raises(CloseFailed, match="rebuild the month") as refusal:
+        read_snapshot(warehouse, REPO_ROOT, Month.parse("2025-06"))
+    if damage != "two verdicts":
+        assert f"1 have none, e.g. task(s) {task_id}" in str(refusal.value)
+
+
 @pytest.mark.parametrize(("month", "reopened"), [("2025-07", "2025-07"), ("2025-08", None)])
 def test_the_ledger_read_by_duckdb_gives_the_adjustments_of_the_full_comparison(closes, monkeypatch, month, reopened):
     """The close reads the ledger in DuckDB and brings into Python only the earlier tasks whose standing
