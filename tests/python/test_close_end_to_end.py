@@ -171,6 +171,23 @@ def test_each_close_says_which_earlier_months_it_compared_task_by_task(closes):
     assert joined == {"2025-05-01": "none", "2025-06-01": "none", "2025-07-01": "2025-06"}
 
 
+def test_a_month_close_builds_from_the_copy_made_while_the_exports_were_checked(closes):
+    """May's close (no warehouse yet) builds a new file; June's and July's take the copy of the published
+    warehouse that `pgb close` made while the input checks ran, and leave no copy or replaced file behind."""
+    records = close_materializations(Path(closes.env["DAGSTER_HOME"]))
+    said = {}
+    with dg.DagsterInstance.from_config(closes.env["DAGSTER_HOME"]) as instance:
+        for month, record in records.items():
+            said[month] = [entry.user_message for entry in instance.all_logs(record.run_id)
+                           if entry.user_message.startswith("the build file starts as")]
+    assert said["2025-05-01"] == ["the build file starts as a new file"]
+    for month in ("2025-06-01", "2025-07-01"):
+        [line] = said[month]
+        assert line.startswith("the build file starts as the copy of pgb.duckdb made while the inputs were checked")
+    assert sorted(path.name for path in closes.warehouse.parent.iterdir()
+                  if ".tmp-" in path.name) == []
+
+
 def test_june_payments_csv_equals_the_payments_mart(closes):
     payments = read_csv(closes.package("2025-06") / "payments.csv")
     assert closes.june_mart, "the mart has June rows"
