@@ -23,6 +23,9 @@ from pathlib import Path
 
 from pgb_shared.fingerprints import file_state
 
+# `<file>.tmp-<kind>-<pid>` beside the warehouse: a copy made ahead of the dbt step, a replaced file being freed.
+COPY_AHEAD, REPLACED = "copy", "replaced"
+
 
 def wal_of(database: Path) -> Path:
     return database.with_name(database.name + ".wal")
@@ -76,9 +79,6 @@ def remove_files_of_dead_processes(final: Path) -> list[Path]:
                 path.unlink(missing_ok=True)
                 removed.append(path)
     return removed
-
-
-COPY_AHEAD, REPLACED = "copy", "replaced"
 
 
 def _published_state(final: Path) -> tuple:
@@ -165,7 +165,8 @@ def start_build_file(final: Path, build: Path, start_fresh: bool) -> str:
         return "a new file"
     waited = time.perf_counter()
     if copy is not None and copy.take(build):
-        how = f"the copy of {final.name} made while the inputs were checked (waited {time.perf_counter() - waited:.1f} s)"
+        how = (f"the copy of {final.name} made while the inputs were checked "
+               f"(waited {time.perf_counter() - waited:.1f} s)")
     else:
         copy_to_disk(final, build)
         how = f"a copy of {final.name} ({time.perf_counter() - waited:.1f} s)"
