@@ -23,6 +23,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from pgb_shared import processes
+from pgb_shared.processes import process_start
 from pgb_shared.settings import PROJECT_DIR
 
 WRITTEN_BY_US = "# Written by orchestration/instance.py."
@@ -85,16 +87,6 @@ DUCKDB_POOL = "duckdb"  # the pool of the dbt step (orchestration/dbt_assets.py)
 POLL_SECONDS_VARIABLE = "PGB_POOL_POLL_SECONDS"  # how often a waiting run looks at the pool (default 10)
 
 
-def process_start(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (Linux), so a reused pid is not taken for the same
-    process; None where /proc is not available."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after the command name
-
-
 def process_tags() -> dict[str, str]:
     """The tags that tie a run to the process executing it."""
     tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
@@ -109,15 +101,7 @@ def process_is_gone(tags: Mapping[str, str]) -> bool:
     Runs of another host or without the tags (the UI, the daemon) are never judged."""
     if tags.get(HOST_TAG) != socket.gethostname() or not tags.get(PID_TAG, "").isdigit():
         return False
-    pid = int(tags[PID_TAG])
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # another user's live process
-        return False
-    recorded = tags.get(PID_START_TAG)
-    return recorded is not None and process_start(pid) not in (None, recorded)
+    return processes.process_is_gone(int(tags[PID_TAG]), tags.get(PID_START_TAG))
 
 
 def unfinished_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pgb_shared.fingerprints import file_state
+from pgb_shared.processes import process_is_gone
 
 # `<file>.tmp-<kind>-<pid>` beside the warehouse: a copy made ahead of the dbt step, a replaced file being freed.
 COPY_AHEAD, REPLACED = "copy", "replaced"
@@ -59,23 +60,13 @@ def copy_to_disk(source: Path, copy: Path) -> None:
                 os.close(descriptor)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_files_of_dead_processes(final: Path) -> list[Path]:
     """Remove the copies ahead and the replaced warehouses a killed process left (`<file>.tmp-<kind>-<pid>`)."""
     removed = []
     for kind in (COPY_AHEAD, REPLACED):
         for path in final.parent.glob(f"{final.name}.tmp-{kind}-*"):
             pid = path.name.rsplit("-", 1)[-1].removesuffix(".wal")
-            if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            if pid.isdigit() and int(pid) != os.getpid() and process_is_gone(int(pid)):
                 path.unlink(missing_ok=True)
                 removed.append(path)
     return removed
