@@ -38,6 +38,7 @@ from orchestration.dbt_args import (
 from orchestration.export_checks import record_accepted_delivery
 from orchestration.partitions import months_in_window
 from orchestration.warehouse import build_file_for, building, environment
+from orchestration.warm_dbt import installed_dbt, relay_in_use
 from pgb_shared import settings
 from pgb_shared.exports import RAW_EXPORTS
 
@@ -174,12 +175,6 @@ class PgbDbtTranslator(DagsterDbtTranslator):
         return spec
 
 
-def dbt_executable() -> str:
-    """The dbt next to this Python (.venv/bin/dbt), so no activated venv is needed."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
-
-
 class PgbDbtCliResource(DbtCliResource):
     """dagster-dbt's resource, without the dbt adapter it opens in this process before every command.
 
@@ -188,6 +183,14 @@ class PgbDbtCliResource(DbtCliResource):
     come from the manifest (PgbDbtTranslator.get_metadata) and dbt itself runs in a subprocess.
     """
 
+    def cli(self, args, **kwargs):
+        """dbt, or the relay to the dbt that a `pgb` command imported ahead (orchestration.warm_dbt) while that
+        command runs: looked up at each call, since the definitions may outlive the command's block."""
+        relay = relay_in_use()
+        if relay is not None and self.dbt_executable != relay:
+            return self.model_copy(update={"dbt_executable": relay}).cli(args, **kwargs)
+        return super().cli(args, **kwargs)
+
     def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 - the signature dagster-dbt calls
         return None
 
@@ -195,13 +198,13 @@ class PgbDbtCliResource(DbtCliResource):
     def _cli_version(self) -> Version:
         """The dbt-core installed beside this Python, read from its metadata: dagster-dbt runs `dbt --version`
         (1.4 s) once per resource, that is once per run and once per parse."""
-        if Path(self.dbt_executable) == Path(sys.executable).parent / "dbt":
+        if Path(self.dbt_executable) == Path(sys.executable).parent / "dbt" or self.dbt_executable == relay_in_use():
             return Version(importlib.metadata.version("dbt-core"))
         return super()._cli_version
 
 
 def dbt_resource(project: DbtProject) -> DbtCliResource:
-    return PgbDbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+    return PgbDbtCliResource(project_dir=project, dbt_executable=installed_dbt())
 
 
 # What dbt parses (dbt_project.yml's paths, the profile, .dbtignore): an edit to any of them needs a new parse.
