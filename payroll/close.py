@@ -26,12 +26,13 @@ nothing at all.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import signal
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -42,7 +43,18 @@ import duckdb
 from payroll.errors import CloseFailed, CloseRefused
 from payroll.inputs import changed_inputs, fingerprint_inputs, input_states
 from payroll.ledger import Ledger, fsync_folder
-from payroll.ledger_copies import LOGGER, Log, copy_problem, discard_scratch_files, remove_copy, write_copy
+from payroll.ledger_copies import (
+    LOGGER,
+    Log,
+    LedgerFileError,
+    PreparedCopy,
+    copy_problem,
+    discard_scratch_files,
+    place_copy,
+    prepare_copy,
+    remove_copy,
+    write_copy,
+)
 from payroll.months import Month
 from payroll.money import reais, whole_number
 from payroll.package import ClosePackage, Signature, build_package, operator_name
@@ -218,31 +230,35 @@ def close_month(
             delivery = accepted_delivery.manifest_block(warehouse)
         except accepted_delivery.AcceptedDeliveryError as error:
             raise CloseFailed(str(error)) from None
-        staging, staged_ledger = _stage_package_and_ledger(package, ledger, reports_dir)
-        fault_point("package_staged")
-        fault_point("ledger_staged")
-        kept, reopened = (_plan_set_aside(month, ledger, reports_dir, reason) if reopen else (None, None))
-        ledger_file = ledger.file_of(month)
-        exports_dir = settings.exports_dir(project_dir)
-        document = manifest_document(
-            package,
-            closed_at=closed_at.isoformat(timespec="seconds"),
-            git=git_state(project_dir),
-            inputs=inputs,
-            exports_dir=str(exports_dir) if exports_dir else None,
-            package_files=sorted(staging.iterdir()),
-            ledger_file=str(ledger_file.relative_to(reports_dir)),
-            ledger_sha256=sha256_of(staged_ledger),
-            reopened=reopened,
-        )
-        document.update(reliability_fields(delivery, task_rows))
-        manifest = write_manifest(document, staging / "manifest.json")
-        manifest_sha256 = sha256_of(manifest)
-        _fsync_tree(staging)
-        fault_point("manifest_staged")
-        journal = _commit(reports_dir, month, staging, staged_ledger, kept, reopened)
-        fault_point("committed")
-        folder = _finish(reports_dir, journal, log)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgb-ledger-copy") as copier:
+            staging, staged_ledger, preparing = _stage_package_and_ledger(package, ledger, reports_dir, copier)
+            try:
+                fault_point("package_staged")
+                fault_point("ledger_staged")
+                kept, reopened = (_plan_set_aside(month, ledger, reports_dir, reason) if reopen else (None, None))
+                ledger_file = ledger.file_of(month)
+                exports_dir = settings.exports_dir(project_dir)
+                document = manifest_document(
+                    package,
+                    closed_at=closed_at.isoformat(timespec="seconds"),
+                    git=git_state(project_dir),
+                    inputs=inputs,
+                    exports_dir=str(exports_dir) if exports_dir else None,
+                    package_files=sorted(staging.iterdir()),
+                    ledger_file=str(ledger_file.relative_to(reports_dir)),
+                    ledger_sha256=sha256_of(staged_ledger),
+                    reopened=reopened,
+                )
+                document.update(reliability_fields(delivery, task_rows))
+                manifest = write_manifest(document, staging / "manifest.json")
+                manifest_sha256 = sha256_of(manifest)
+                _fsync_tree(staging)
+                fault_point("manifest_staged")
+                journal = _commit(reports_dir, month, staging, staged_ledger, kept, reopened)
+                fault_point("committed")
+                folder = _finish(reports_dir, journal, log, _prepared(preparing, log))
+            finally:
+                _discard_unplaced(preparing)
     if picture is not None:
         picture.parent.mkdir(parents=True, exist_ok=True)
         picture.write_bytes(overview_png(package))
@@ -336,8 +352,11 @@ def _commit(reports_dir: Path, month: Month, staging: Path, staged_ledger: Path,
     return journal
 
 
-def _finish(reports_dir: Path, journal: dict, log: Log | None = None) -> Path:
-    """Do the renames the journal lists, skipping those already done; then remove the journal."""
+def _finish(reports_dir: Path, journal: dict, log: Log | None = None, prepared: PreparedCopy | None = None) -> Path:
+    """Do the renames the journal lists, skipping those already done; then remove the journal.
+
+    prepared: the ledger file's columnar copy, made from its staged file by this close (None when replaying a
+    journal after a crash: the copy is made from the placed file)."""
     month = Month.parse(journal["month"])
     ledger = Ledger(reports_dir / LEDGER_FOLDER)
     folder = package_folder(reports_dir, month)
@@ -357,7 +376,7 @@ def _finish(reports_dir: Path, journal: dict, log: Log | None = None) -> Path:
     if staged_ledger.exists():
         ledger.place_staged(month)
     fault_point("ledger_placed")
-    _write_columnar_copy(ledger.file_of(month), log)
+    _write_columnar_copy(ledger.file_of(month), log, prepared)
     if staging.exists():
         os.replace(staging, folder)
         fsync_folder(reports_dir)
@@ -367,10 +386,17 @@ def _finish(reports_dir: Path, journal: dict, log: Log | None = None) -> Path:
     return folder
 
 
-def _write_columnar_copy(ledger_file: Path, log: Log | None) -> None:
-    """The placed ledger file's columnar copy, unless a fresh one is there (a replayed finish). It is a cache:
-    when it cannot be written the close still completes, and the next close rebuilds it from the CSV."""
+def _write_columnar_copy(ledger_file: Path, log: Log | None, prepared: PreparedCopy | None = None) -> None:
+    """The placed ledger file's columnar copy: the prepared one when the placed file is the one it was read from,
+    else made from the placed file unless a fresh one is there (a replayed finish). It is a cache: when it
+    cannot be written the close still completes, and the next close rebuilds it from the CSV."""
     try:
+        if prepared is not None:
+            try:
+                place_copy(prepared, ledger_file)
+                return
+            except LedgerFileError as error:
+                (log or LOGGER.warning)(f"ledger: {error}")
         if copy_problem(ledger_file)[0] is not None:
             write_copy(ledger_file)
     except (OSError, duckdb.Error, CloseFailed) as error:
@@ -434,13 +460,17 @@ def _fsync_tree(folder: Path) -> None:
     fsync_folder(folder)
 
 
-def _stage_package_and_ledger(package: ClosePackage, ledger: Ledger, reports_dir: Path) -> tuple[Path, Path]:
-    """The package files in their staging folder and the month's ledger rows in their staged file.
+def _stage_package_and_ledger(package: ClosePackage, ledger: Ledger, reports_dir: Path,
+                              copier: ThreadPoolExecutor) -> tuple[Path, Path, Future]:
+    """The package files in their staging folder, the month's ledger rows in their staged file, and the
+    columnar copy of those rows being prepared in `copier` (payroll.ledger_copies.prepare_copy).
 
     close.xlsx, summary.html, payments.csv and adjustments.csv are Python only (openpyxl and matplotlib, about
     2 s for a national month's 10,000 payees); the task-level CSVs and the ledger rows are DuckDB COPYs, which
     let go of the GIL. So a thread writes the Python files while this one writes the CSVs then the ledger rows.
-    The Python files read only the package's Python rows, never the DuckDB connection the COPYs use.
+    The Python files read only the package's Python rows, never the DuckDB connection the COPYs use. The
+    columnar copy (about 1 s of a national month) is read from the staged ledger file while the Python files,
+    the manifest and the commit finish; only its renames wait for the ledger file's own (_finish).
     """
     staging = staging_folder(reports_dir, package.month)
     shutil.rmtree(staging, ignore_errors=True)  # left by a crashed close
@@ -455,8 +485,30 @@ def _stage_package_and_ledger(package: ClosePackage, ledger: Ledger, reports_dir
         written = python_writer.submit(write_python_files)
         write_sql_tables(package, staging)
         staged_ledger = ledger.stage_close(package.month, package.ledger_entries)
-        written.result()
-    return staging, staged_ledger
+        preparing = copier.submit(prepare_copy, staged_ledger, ledger.file_of(package.month))
+        try:
+            written.result()
+        except BaseException:
+            _discard_unplaced(preparing)
+            raise
+    return staging, staged_ledger, preparing
+
+
+def _prepared(preparing: Future, log: Log | None) -> PreparedCopy | None:
+    """The copy prepared from the staged ledger file; None (logged) when it could not be made: _finish then
+    makes it from the placed file as it always did, and reports there what stops it."""
+    try:
+        return preparing.result()
+    except Exception as error:  # noqa: BLE001 - a cache: whatever stopped it, the placed file is read instead
+        (log or LOGGER.warning)(f"ledger: the columnar copy could not be prepared from the staged file ({error}); "
+                                "it is made from the placed file")
+        return None
+
+
+def _discard_unplaced(preparing: Future) -> None:
+    """The scratch copy of a close that stopped before placing it (placing it removes nothing)."""
+    with contextlib.suppress(BaseException):
+        preparing.result().discard()
 
 
 def _plan_set_aside(month: Month, ledger: Ledger, reports_dir: Path, reason: str) -> tuple[Path, dict]:

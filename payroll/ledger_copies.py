@@ -222,40 +222,86 @@ def write_copy(csv_file: Path, earlier: list[ColumnarCopy] | None = None) -> dic
     checked on the way (header, entry, task, closed month, amounts): a row the close could not read as the
     record says stops with LedgerFileError naming the file, the column and the lines.
     """
+    return place_copy(prepare_copy(csv_file, csv_file, earlier), csv_file)
+
+
+@dataclass
+class PreparedCopy:
+    """A copy made from a ledger file's bytes before the file took its place (prepare_copy): the scratch copy
+    and its record but for the placed file's identity, which place_copy adds."""
+
+    read_from: Path
+    read_state: dict[str, object]  # source_record of read_from when it was read
+    scratch_copy: Path
+    record: dict
+
+    def discard(self) -> None:
+        self.scratch_copy.unlink(missing_ok=True)
+
+
+def prepare_copy(read_from: Path, csv_file: Path, earlier: list[ColumnarCopy] | None = None) -> PreparedCopy:
+    """The work of write_copy on read_from, whose bytes are csv_file's (the same file, or the close's staged
+    ledger file before it is renamed to csv_file): the scratch copy, fingerprint and history, all checked.
+
+    A close prepares the copy from its staged file while it writes the rest of its package, so that only the
+    renames wait for its commit (payroll.close). The caller discards what it does not place.
+    """
     if earlier is None:
         earlier = _copies_before(csv_file, None)
-    before = source_record(csv_file)
-    _check_header(csv_file)
-    copy, record_file = copy_path_of(csv_file), record_path_of(csv_file)
+    before = source_record(read_from)
+    _check_header(read_from)
+    copy = copy_path_of(csv_file)
     copy.parent.mkdir(parents=True, exist_ok=True)
-    scratch_copy, scratch_record = _scratch(copy), _scratch(record_file)
+    scratch_copy = _scratch(copy)
     try:
         with duckdb.connect(":memory:") as connection:
-            _load_csv(connection, csv_file)
-            _check_rows(connection, csv_file)
+            _load_csv(connection, read_from)
+            _check_rows(connection, read_from, csv_file.stem)
             history = _history(connection)
             fingerprint = _standing_fingerprint(connection, earlier)
             connection.execute(f"copy ledger_csv to {_sql_text(str(scratch_copy))} (format parquet, compression zstd)")
         record = {
             "layout": COPY_LAYOUT,
-            "source": {**before, "sha256": sha256_of(csv_file)},
+            "source": {"sha256": sha256_of(read_from)},
             "copy_sha256": _fsynced_sha256(scratch_copy),
             "history": history,
             "standing_fingerprint": fingerprint,
         }
-        record["record_sha256"] = record_digest(record)
-        if source_record(csv_file) != before:  # written to while it was read: nothing is cached from it
-            raise LedgerFileError(f"ledger file {csv_file} changed while its columnar copy was made: "
+        if source_record(read_from) != before:  # written to while it was read: nothing is cached from it
+            raise LedgerFileError(f"ledger file {read_from} changed while its columnar copy was made: "
                                   "run the close again.")
+    except BaseException:
+        scratch_copy.unlink(missing_ok=True)
+        raise
+    return PreparedCopy(read_from, before, scratch_copy, record)
+
+
+def place_copy(prepared: PreparedCopy, csv_file: Path) -> dict:
+    """Record csv_file's identity in the prepared record and rename copy and record into place; returns the record.
+
+    csv_file must be the file the copy was read from, unchanged: the same inode, size and modification time
+    (a rename keeps them; it changes the change time, which the record takes from csv_file now). Otherwise
+    LedgerFileError, and nothing is placed.
+    """
+    record_file = record_path_of(csv_file)
+    scratch_record = _scratch(record_file)
+    try:
+        placed = source_record(csv_file)
+        unchanged = ("size", "mtime_ns", "inode")
+        if any(placed[key] != prepared.read_state[key] for key in unchanged):
+            raise LedgerFileError(f"ledger file {csv_file} is not the file its columnar copy was read from "
+                                  f"({prepared.read_from.name}): the copy is rebuilt from it.")
+        record = {**prepared.record, "source": {**placed, **prepared.record["source"]}}
+        record["record_sha256"] = record_digest(record)
         with scratch_record.open("w", encoding="utf-8") as handle:
             json.dump(record, handle, indent=1)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(scratch_copy, copy)
+        os.replace(prepared.scratch_copy, copy_path_of(csv_file))
         os.replace(scratch_record, record_file)
-        fsync_folder(copy.parent)
+        fsync_folder(record_file.parent)
     finally:
-        scratch_copy.unlink(missing_ok=True)
+        prepared.discard()
         scratch_record.unlink(missing_ok=True)
     return record
 
@@ -312,9 +358,8 @@ def _load_csv(connection: duckdb.DuckDBPyConnection, csv_file: Path) -> None:
         raise LedgerFileError(f"ledger file {csv_file} cannot be read as CSV: {error}") from None
 
 
-def _check_rows(connection: duckdb.DuckDBPyConnection, csv_file: Path) -> None:
+def _check_rows(connection: duckdb.DuckDBPyConnection, csv_file: Path, month: str) -> None:
     """Every row the standing and the history rely on; line = rowid + 2 (the header is line 1)."""
-    month = csv_file.stem
     checks = [
         ("task_id", "task_id = ''", "is empty"),
         ("entry", f"entry not in ('{DECISION}', '{ADJUSTMENT}')", f"is neither {DECISION} nor {ADJUSTMENT}"),

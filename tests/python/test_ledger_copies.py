@@ -21,7 +21,8 @@ import pytest
 
 from payroll.ledger import ADJUSTMENT, DECISION, Ledger, LedgerEntry
 from payroll.ledger_copies import (
-    LedgerFileError, copy_path_of, copy_problem, discard_scratch_files, fresh_copies, record_digest, record_path_of,
+    LedgerFileError, copy_path_of, copy_problem, discard_scratch_files, fresh_copies, place_copy, prepare_copy,
+    record_digest, record_path_of, source_record,
 )
 from payroll.months import Month
 from payroll.package import close_history
@@ -352,3 +353,52 @@ def test_the_columnar_copy_keeps_the_text_of_the_csv(tmp_path):
         f"select {', '.join(columns)} from read_parquet($path) order by task_id", {"path": str(copy.path)}).fetchall()
     assert [LedgerEntry.from_row(dict(zip(columns, row, strict=True))) for row in rows] == ledger.entries()
     assert date(2025, 6, 1) == Month.parse(rows[0][0]).first_day
+
+
+def staged_june(tmp_path: Path) -> tuple[Ledger, Path]:
+    """A close's staged June ledger file (not yet in place)."""
+    ledger = Ledger(tmp_path / "ledger")
+    staged = ledger.stage_close(Month(2025, 6), [entry("2025-06", DECISION, "A", "2025-06", "approved", "68.00"),
+                                                 entry("2025-06", DECISION, "B", "2025-06", "approved", "68.00")])
+    return ledger, staged
+
+
+def test_a_copy_prepared_from_the_staged_file_is_placed_as_the_copy_of_the_file_in_place(tmp_path):
+    ledger, staged = staged_june(tmp_path)
+    path = ledger.file_of(Month(2025, 6))
+    prepared = prepare_copy(staged, path)
+    assert not copy_path_of(path).exists()  # nothing in place before the ledger file is
+    ledger.place_staged(Month(2025, 6))
+    record = place_copy(prepared, path)
+    assert record["source"] == {**source_record(path), "sha256": sha256_of(path)}  # the placed file's identity
+    assert copy_problem(path, deep=True)[0] is None
+    said: list[str] = []
+    [copy] = fresh_copies(ledger.files(), said.append)
+    assert said == []  # read as placed, not rebuilt
+    assert copy.history == (("2025-06", Decimal("136.00"), Decimal("0.00")),)
+    assert sorted(p.name for p in copy.path.parent.iterdir()) == ["2025-06.json", "2025-06.parquet"]
+
+
+def test_a_prepared_copy_is_not_placed_for_a_file_other_than_the_one_it_read(tmp_path):
+    ledger, staged = staged_june(tmp_path)
+    path = ledger.file_of(Month(2025, 6))
+    prepared = prepare_copy(staged, path)
+    path.write_bytes(staged.read_bytes().replace(b"68.00", b"86.00"))  # another file put in place
+    with pytest.raises(LedgerFileError, match="not the file its columnar copy was read from"):
+        place_copy(prepared, path)
+    assert not copy_path_of(path).parent.exists() or not any(copy_path_of(path).parent.iterdir())
+
+
+def test_the_close_makes_the_copy_from_the_placed_file_when_the_prepared_one_does_not_fit(tmp_path):
+    from payroll.close import _write_columnar_copy
+
+    ledger, staged = staged_june(tmp_path)
+    path = ledger.file_of(Month(2025, 6))
+    prepared = prepare_copy(staged, path)
+    path.write_bytes(staged.read_bytes().replace(b"68.00", b"86.00"))
+    said: list[str] = []
+    _write_columnar_copy(path, said.append, prepared)
+    assert len(said) == 1 and "is rebuilt from it" in said[0]
+    assert copy_problem(path, deep=True)[0] is None
+    assert fresh_copies(ledger.files(), said.append)[0].history == (("2025-06", Decimal("172.00"), Decimal("0.00")),)
+    assert sorted(p.name for p in copy_path_of(path).parent.iterdir()) == ["2025-06.json", "2025-06.parquet"]
