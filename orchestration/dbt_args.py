@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,10 @@ LAYERS = ("staging", "intermediate", "marts", "reports")
 
 
 def dbt_build_args(
-    exports_dir: Path | None, raw_export_seeds: Iterable[str], tests_repeated_elsewhere: Iterable[str] = ()
+    exports_dir: Path | None,
+    raw_export_seeds: Iterable[str],
+    tests_repeated_elsewhere: Iterable[str] = (),
+    node_fqns: Iterable[Sequence[str]] | None = None,
 ) -> list[str]:
     """`dbt build` over the selection Dagster adds.
 
@@ -34,13 +38,77 @@ def dbt_build_args(
     and the rule models' row tests the stack of every rule repeats
     (dbt_tests_repeated_by_the_rule_stack, about 1 s). A test costs dbt some
     30 ms of Python, which the two threads take in turns.
+
+    node_fqns: the fqn of every node of the manifest dbt runs on; given, the names left out are written as the
+    few patterns of `exclusion_patterns` (dbt selects the same nodes, faster).
     """
     args = ["build", "--full-refresh", "--no-write-json", "--exclude-resource-type", "unit_test"]
     excluded = sorted(raw_export_seeds) if exports_dir is not None else []
     excluded += sorted(tests_repeated_elsewhere)
+    if excluded and node_fqns is not None:
+        excluded = exclusion_patterns(excluded, node_fqns)
     if excluded:
         args += ["--exclude", " ".join(excluded)]
     return args
+
+
+_WILDCARDS = frozenset("*?[]")
+
+
+def manifest_fqns(manifest: Mapping[str, Any]) -> list[list[str]] | None:
+    """The fqn of every node dbt's selectors look at: each resource of the manifest that has one (models, tests,
+    seeds, sources, unit tests, exposures...). None when a model is versioned: dbt matches those by other rules,
+    which exclusion_patterns does not follow."""
+    resources = [resource for section in manifest.values() if isinstance(section, Mapping)
+                 for resource in section.values() if isinstance(resource, Mapping) and resource.get("fqn")]
+    if any(resource.get("version") is not None for resource in resources):
+        return None
+    return [list(resource["fqn"]) for resource in resources]
+
+
+def exclusion_patterns(names: Iterable[str], node_fqns: Iterable[Sequence[str]]) -> list[str]:
+    """Few dbt selectors that select exactly the nodes `names` select among the nodes with `node_fqns`.
+
+    dbt checks every node against every selector, and `dbt build` selects three times, so 160 names cost it
+    about 0.4 s of one core before it runs anything. A plain name selects (fqn method) the nodes whose fqn
+    ends with it or starts with it (a package); `<prefix>*` selects those whose name or whole dotted fqn starts
+    with the prefix. Each name is replaced by `<prefix>*` for its shortest prefix that selects no node the
+    names do not select; a name without one stays as it is. The patterns are computed from the manifest of
+    the run, so a node added to the project later is never left out by them. Names with a dot or a wildcard
+    (which dbt reads otherwise) are returned as they are.
+    """
+    wanted = set(names)
+    if any(_WILDCARDS & set(name) or "." in name for name in wanted):
+        return sorted(wanted)
+    # Every string a pattern could match (each node's name and its dotted fqn), sorted: the strings with a given
+    # prefix are one slice, and a running count of those of unwanted nodes tells whether the slice has any.
+    strings = []
+    for fqn in node_fqns:
+        flat = [part for segment in fqn for part in segment.split(".")]
+        is_wanted = fqn[-1] in wanted or flat[0] in wanted
+        strings += [(fqn[-1], is_wanted), (".".join(flat), is_wanted)]
+    strings.sort()
+    texts = [text for text, _ in strings]
+    unwanted_before = [0]
+    for _, is_wanted in strings:
+        unwanted_before.append(unwanted_before[-1] + (not is_wanted))
+
+    def selects_only_wanted(prefix: str) -> bool:
+        first, end = bisect_left(texts, prefix), bisect_left(texts, prefix + "\U0010ffff")
+        return unwanted_before[end] == unwanted_before[first]
+
+    patterns: list[str] = []
+    left = sorted(wanted)
+    while left:
+        name = left[0]
+        prefix = next((name[:cut] for cut in range(1, len(name) + 1) if selects_only_wanted(name[:cut])), None)
+        if prefix is None:
+            patterns.append(name)
+            left = left[1:]
+        else:
+            patterns.append(prefix + "*")
+            left = [other for other in left if not other.startswith(prefix)]
+    return patterns
 
 
 def _export_of_model(nodes: Mapping[str, Mapping[str, Any]], model_id: str | None, exports: Iterable[str]) -> str | None:

@@ -34,6 +34,7 @@ from orchestration.dbt_args import (
     dbt_tests_judged_by_input_checks,
     dbt_tests_repeated_by_the_rule_stack,
     layer_of,
+    manifest_fqns,
 )
 from orchestration.export_checks import record_accepted_delivery
 from orchestration.partitions import months_in_window
@@ -311,6 +312,7 @@ def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDef
         dbt_tests_judged_by_input_checks(manifest["nodes"], load_contracts(project_dir))
         + dbt_tests_repeated_by_the_rule_stack(manifest["nodes"])
     )
+    node_fqns = manifest_fqns(manifest)
 
     @dbt_assets(
         manifest=manifest,
@@ -333,7 +335,7 @@ def build_dbt_assets(project: DbtProject, partitions: dg.TimeWindowPartitionsDef
         final = settings.warehouse_path(project_dir)
         every_month = [date.fromisoformat(key) for key in partitions.get_partition_keys()]
         months = dbt_month_selection(months_in_window(context.partition_time_window), every_month)
-        args = dbt_build_args(settings.exports_dir(project_dir), RAW_EXPORTS, tests_repeated_elsewhere)
+        args = dbt_build_args(settings.exports_dir(project_dir), RAW_EXPORTS, tests_repeated_elsewhere, node_fqns)
         target = settings.dbt_target_dir(project_dir) / f"{RUN_TARGET_PREFIX}{context.run.run_id[:8]}"
         start_fresh = months is None and _every_dbt_asset_selected(context)
         target.mkdir(parents=True, exist_ok=True)  # the newest run folder from now on: the pruning keeps it

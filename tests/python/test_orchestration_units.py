@@ -17,7 +17,9 @@ from orchestration.dbt_args import (
     dbt_month_selection,
     dbt_tests_judged_by_input_checks,
     dbt_tests_repeated_by_the_rule_stack,
+    exclusion_patterns,
     layer_of,
+    manifest_fqns,
 )
 from orchestration.dbt_assets import PgbDbtTranslator, export_asset_key, prune_run_targets
 from orchestration.jobs import build_warehouse_job, late_exports_sensor
@@ -57,6 +59,55 @@ def test_dbt_build_leaves_out_the_tests_the_input_checks_judge():
     assert args[-2:] == ["--exclude", "raw_tasks unique_stg_get__tasks_task_id"]
     assert dbt_build_args(None, ["raw_tasks"], ["not_null_stg_get__tasks_task_id"])[-2:] == [
         "--exclude", "not_null_stg_get__tasks_task_id"]
+
+
+def selected_by(selectors: list[str], fqns: list[list[str]]) -> set[tuple[str, ...]]:
+    """The nodes dbt's fqn method selects with any of `selectors` (dbt's own matching function)."""
+    from dbt.graph.selector_methods import is_selected_node
+
+    return {tuple(fqn) for fqn in fqns if any(is_selected_node(fqn, selector, False) for selector in selectors)}
+
+
+def test_the_exclusion_patterns_select_the_same_nodes_of_this_project_as_the_names():
+    import json
+
+    from expectations.contract import load_contracts
+
+    manifest = json.loads((REPO_ROOT / "target" / "manifest.json").read_text(encoding="utf-8"))
+    fqns = manifest_fqns(manifest)
+    names = sorted(RAW_EXPORTS) + dbt_tests_judged_by_input_checks(manifest["nodes"], load_contracts(REPO_ROOT)) \
+        + dbt_tests_repeated_by_the_rule_stack(manifest["nodes"])
+    patterns = exclusion_patterns(names, fqns)
+    assert selected_by(patterns, fqns) == selected_by(names, fqns)
+    assert len(patterns) * 4 < len(names)  # the point: far fewer selectors for dbt to try on every node
+    assert dbt_build_args(Path("/data"), RAW_EXPORTS, names[len(RAW_EXPORTS):], fqns)[-1] == " ".join(patterns)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_exclusion_patterns_select_exactly_the_named_nodes(seed):
+    import random
+
+    generator = random.Random(seed)
+    words = ["".join(generator.choice("ab_.") for _ in range(generator.randint(1, 5))).strip(".") or "a"
+             for _ in range(30)]
+    fqns = [["pgb", generator.choice(["staging", "marts"]), word] for word in set(words)]
+    fqns += [["pgb", "a", "b"], ["ab", "x"]]  # names that a prefix of a dotted fqn could reach
+    names = generator.sample(sorted({fqn[-1] for fqn in fqns} | {"pgb", "ab"}), generator.randint(0, len(fqns) // 2))
+    patterns = exclusion_patterns(names, fqns)
+    assert selected_by(patterns, fqns) == selected_by(names, fqns)
+    assert len(patterns) <= len(names)
+
+
+def test_a_name_no_prefix_can_stand_for_stays_as_it_is():
+    fqns = [["pgb", "raw_aps"], ["pgb", "raw_tasks"], ["pgb", "raw_tasks_extra"], ["pgb", "rules"]]
+    assert exclusion_patterns(["raw_aps", "raw_tasks"], fqns) == ["raw_a*", "raw_tasks"]
+    assert exclusion_patterns(["raw_aps", "pgb.x", "raw_tasks"], fqns) == ["pgb.x", "raw_aps", "raw_tasks"]
+
+
+def test_a_versioned_model_leaves_the_names_as_they_are():
+    manifest = {"nodes": {"model.pgb.a": {"fqn": ["pgb", "a", "v2"], "version": 2}}, "parent_map": {"x": []}}
+    assert manifest_fqns(manifest) is None
+    assert dbt_build_args(Path("/data"), ["raw_aps"], ["unique_a"], manifest_fqns(manifest))[-1] == "raw_aps unique_a"
 
 
 def _staging_model(name: str, export: str) -> dict:
