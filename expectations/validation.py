@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
-import subprocess
 import sys
 import tempfile
 import threading
@@ -23,11 +22,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from expectations.early import (  # noqa: F401 - the early start's entry points, named here too
+    drop_early_validation,
+    stop,
+    taken_early_validation,
+    validate_exports_early,
+)
 from expectations.contract import (
     PROJECT_DIR,
     ExportContract,
@@ -481,78 +485,9 @@ def _size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
 
-# --- the validation a command starts first, in a process of its own ----------------------------
-
-
-@dataclass
-class _EarlyValidation:
-    exports_dir: Path | None
-    project_dir: Path
-    names: list[str]
-    files: dict[str, tuple[int, int, int, int] | None]  # before the child read anything
-    process: subprocess.Popen
-    receiver: BinaryIO  # the child writes its pickled validations here, then exits
-
-
-_EARLY: _EarlyValidation | None = None
-_EARLY_LOCK = threading.Lock()
-
-
-def validate_exports_early(exports_dir: Path | None, project_dir: Path = PROJECT_DIR) -> None:
-    """Start validate_exports of every export now, in a child process, for the run this process launches next.
-
-    GX is Python: its import (about 3 s) and its judging hold the interpreter's lock, so in the run's own
-    process they would wait for, then follow, the start-up of Dagster and dbt (about 3 s more of Python).
-    `pgb run` and `pgb close` start the checks in a process of their own (`python -m
-    expectations.validation`, which imports nothing of Dagster) before that start-up. validate_exports
-    takes the child's result only for the same folder and project, and only when no export changed since
-    the child was started (inode, size, modification and change times); otherwise, or when the child
-    failed, it validates in its own process, as it always did. Either way the same function gives the report.
-    """
-    global _EARLY
-    drop_early_validation()
-    project_dir = Path(project_dir)
-    exports_dir = Path(exports_dir) if exports_dir is not None else None
-    names = list(load_contracts(project_dir))
-    files = {name: file_state(export_path(name, exports_dir, project_dir)) for name in names}
-    read_end, write_end = os.pipe()
-    command = [sys.executable, "-m", "expectations.validation", "--result-fd", str(write_end),
-               "--project-dir", str(project_dir)]
-    if exports_dir is not None:
-        command += ["--exports-dir", str(exports_dir)]
-    try:
-        process = subprocess.Popen(command, pass_fds=(write_end,), stdin=subprocess.DEVNULL)
-    finally:
-        os.close(write_end)
-    with _EARLY_LOCK:
-        _EARLY = _EarlyValidation(exports_dir, project_dir, names, files, process, os.fdopen(read_end, "rb"))
-
-
-def drop_early_validation() -> None:
-    """Stop a child validation nobody took (its command ends, or it did not match)."""
-    early = _taken_early_validation()
-    if early is not None:
-        _stop(early)
-
-
-def _taken_early_validation() -> _EarlyValidation | None:
-    """The started validation, now this caller's alone (each is taken or dropped once)."""
-    global _EARLY
-    with _EARLY_LOCK:
-        early, _EARLY = _EARLY, None
-    return early
-
-
-def _stop(early: _EarlyValidation) -> None:
-    if early.process.poll() is None:
-        early.process.kill()
-    early.process.wait()
-    early.receiver.close()
-
-
 def _take_early_validation(names: list[str], exports_dir: Path | None, project_dir: Path,
                            every_row: bool) -> list[ExportValidation] | None:
-    early = _taken_early_validation()
+    early = taken_early_validation()
     if early is None:
         return None
     try:
@@ -575,7 +510,7 @@ def _take_early_validation(names: list[str], exports_dir: Path | None, project_d
         by_export = {validation.export: validation for validation in validations}
         return [by_export[name] for name in names]
     finally:
-        _stop(early)
+        stop(early)
 
 
 def _resolved(path: Path | None) -> Path | None:
@@ -625,4 +560,9 @@ if __name__ == "__main__":
     # expectations.validation's classes, which is where the parent looks them up.
     from expectations.validation import _early_child as early_child
 
-    sys.exit(early_child())
+    status = early_child()
+    # The parent waits for this process to end, not only for its report: skip the interpreter's teardown of
+    # GX's, pandas' and DuckDB's objects (the connection and its scratch folder are closed already).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -223,9 +223,9 @@ def reports_dir_unusable(command: str) -> bool:
 def input_checks_started() -> Iterator[None]:
     """The exports' checks (GX, Python) start in a process of their own while this one imports Dagster and dbt
     and loads the definitions (Python too: the two would otherwise take turns on one lock). The run's check
-    step takes their result when no export changed meanwhile (expectations.validation.validate_exports_early);
+    step takes their result when no export changed meanwhile (expectations.early.validate_exports_early);
     a result nobody took is dropped when the command ends."""
-    from expectations.validation import drop_early_validation, validate_exports_early
+    from expectations.early import drop_early_validation, validate_exports_early
 
     validate_exports_early(settings.exports_dir(), settings.PROJECT_DIR)
     try:

@@ -9,6 +9,7 @@ import os
 import pytest
 from orchestration_samples import VALID_EXPORTS, duplicate_line, write_valid_exports
 
+from expectations import early as early_module
 from expectations import validation as validation_module
 from expectations.validation import drop_early_validation, validate_exports, validate_exports_early
 
@@ -83,13 +84,14 @@ def test_another_folder_or_every_row_is_validated_here(exports_dir, tmp_path, mo
 def test_a_child_that_dies_is_replaced_by_a_validation_here(exports_dir):
     _duplicate_a_task(exports_dir)
     validate_exports_early(exports_dir)
-    validation_module._EARLY.process.kill()
+    early_module._EARLY.process.kill()
     [tasks] = validate_exports(["raw_tasks"], exports_dir=exports_dir)
     assert not tasks.success and tasks.failures[0].row_numbers == (3, 7)
 
 
 def test_a_result_nobody_takes_is_dropped(exports_dir):
     validate_exports_early(exports_dir)
-    child = validation_module._EARLY.process
+    child = early_module._EARLY.process
     drop_early_validation()
-    assert validation_module._EARLY is None and child.poll() is not None
+    assert early_module._EARLY is None and child.poll() is not None
+
