@@ -41,6 +41,7 @@ from pathlib import Path
 WARM_DBT_VARIABLE = "PGB_WARM_DBT"  # the relay script of this command's waiting dbt (unset: none)
 IMPORTS = ("dbt.cli.main", "dbt.adapters.duckdb", "dbt.adapters.duckdb.impl", "agate")
 ENTRY = "dbt.cli.main:cli"  # what .venv/bin/dbt calls
+FOLDER_PREFIX, SOCKET_NAME, RELAY_NAME = "pgb-warm-dbt-", "dbt.sock", "dbt"
 _LENGTH = struct.Struct("!I")
 
 
@@ -62,14 +63,14 @@ def warm_dbt_started(real_dbt: str, python: str = sys.executable, entry: str = E
     command runs. Yields the relay script. entry and modules: what the children run and what is imported
     ahead (the tests give their own).
     """
-    folder = Path(tempfile.mkdtemp(prefix="pgb-warm-dbt-"))  # 0700: only this user reaches the socket
+    folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))  # 0700: only this user reaches the socket
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     process = None
     try:
-        socket_path = folder / "dbt.sock"
+        socket_path = folder / SOCKET_NAME
         listener.bind(str(socket_path))
         listener.listen(8)
-        relay = write_relay(folder / "dbt", socket_path, real_dbt, python)
+        relay = write_relay(folder / RELAY_NAME, socket_path, real_dbt, python)
         process = subprocess.Popen(
             [python, "-u", "-m", "orchestration.warm_dbt", "--listener-fd", str(listener.fileno()),
              "--parent-pid", str(os.getpid()), "--entry", entry, "--modules", ",".join(modules)],
@@ -174,7 +175,8 @@ def _import_quietly(modules: tuple[str, ...]) -> None:
 def serve(listener: socket.socket, parent_pid: int, entry: str = ENTRY, modules: tuple[str, ...] = IMPORTS) -> None:
     """Import `modules` in a low-priority thread, then fork a child per connection that runs `entry`.
 
-    Ends when the command that started it is gone (checked every second) or on SIGTERM.
+    Ends on SIGTERM (the command's block ends) or when the command that started it is gone (checked every
+    second): a command that was killed could not remove the socket's folder, so this process does.
     """
     importer = threading.Thread(target=_import_quietly, args=(modules,), name="warm-dbt-import", daemon=True)
     importer.start()
@@ -191,6 +193,18 @@ def serve(listener: socket.socket, parent_pid: int, entry: str = ENTRY, modules:
             listener.close()
             os._exit(_run_child(connection, entry))
         connection.close()
+    _remove_folder_of(Path(listener.getsockname()))
+
+
+def _remove_folder_of(socket_path: Path) -> None:
+    """The relay, the socket and their folder (only a folder warm_dbt_started made)."""
+    folder = socket_path.parent
+    if not folder.name.startswith(FOLDER_PREFIX):
+        return
+    for leftover in (folder / RELAY_NAME, socket_path):
+        leftover.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _reap_children() -> None:

@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -152,3 +153,21 @@ def test_the_dbt_resource_starts_the_relay_while_a_command_keeps_dbt_imported_ah
     cold = resource.cli(["ls"], raise_on_error=False, target_path=tmp_path / "cold")
     assert cold.process.args[0] == str(installed)  # after the block: the executable it was given
     cold.wait()
+
+
+def test_the_waiting_process_of_a_killed_command_removes_its_folder_and_ends(stand_in, tmp_path):
+    script = (
+        "import os, signal, sys\n"
+        "from orchestration.warm_dbt import warm_dbt_started\n"
+        "with warm_dbt_started('/bin/false', entry='pgb_test_dbt:cli', modules=()) as relay:\n"
+        "    print(relay, flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    command = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT)
+    relay = Path(command.stdout.readline().strip())
+    command.wait()
+    assert command.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while relay.parent.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not relay.parent.exists()
