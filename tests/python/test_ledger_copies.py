@@ -201,11 +201,13 @@ def test_an_empty_ledger_and_a_close_without_rows(tmp_path):
     assert columnar_reading(connection, ledger, Month(2025, 6)) == ({"A"}, {}, ())
 
 
+def june_entries() -> list[LedgerEntry]:
+    return [entry("2025-06", DECISION, task, "2025-06", "approved", "68.00") for task in ("A", "B")]
+
+
 def june_ledger(tmp_path: Path) -> tuple[Ledger, Path]:
     ledger = Ledger(tmp_path / "ledger")
-    path = ledger.write_close(Month(2025, 6), [entry("2025-06", DECISION, "A", "2025-06", "approved", "68.00"),
-                                              entry("2025-06", DECISION, "B", "2025-06", "approved", "68.00")])
-    return ledger, path
+    return ledger, ledger.write_close(Month(2025, 6), june_entries())
 
 
 def test_a_missing_copy_is_built_and_said_then_read_without_a_word(tmp_path):
@@ -358,9 +360,7 @@ def test_the_columnar_copy_keeps_the_text_of_the_csv(tmp_path):
 def staged_june(tmp_path: Path) -> tuple[Ledger, Path]:
     """A close's staged June ledger file (not yet in place)."""
     ledger = Ledger(tmp_path / "ledger")
-    staged = ledger.stage_close(Month(2025, 6), [entry("2025-06", DECISION, "A", "2025-06", "approved", "68.00"),
-                                                 entry("2025-06", DECISION, "B", "2025-06", "approved", "68.00")])
-    return ledger, staged
+    return ledger, ledger.stage_close(Month(2025, 6), june_entries())
 
 
 def test_a_copy_prepared_from_the_staged_file_is_placed_as_the_copy_of_the_file_in_place(tmp_path):
