@@ -91,9 +91,7 @@ def warm_dbt_started(real_dbt: str, python: str = sys.executable, entry: str = E
         if process is not None:
             process.terminate()  # the waiting process only: a dbt child still running is its relay's
             process.wait()
-        for leftover in folder.iterdir():
-            leftover.unlink(missing_ok=True)
-        folder.rmdir()
+        _remove_folder_of(folder / SOCKET_NAME)
 
 
 def write_relay(path: Path, socket_path: Path, real_dbt: str, python: str = sys.executable) -> Path:
@@ -112,7 +110,7 @@ def write_relay(path: Path, socket_path: Path, real_dbt: str, python: str = sys.
 
 
 def relay_in_use() -> str | None:
-    """The relay of this command's waiting dbt, when there is one (orchestration.dbt_assets.dbt_executable)."""
+    """The relay of this command's waiting dbt, when there is one (orchestration.dbt_assets.PgbDbtCliResource.cli)."""
     relay = os.environ.get(WARM_DBT_VARIABLE, "")
     return relay if relay and os.access(relay, os.X_OK) else None
 
