@@ -8,6 +8,10 @@
 -- export) leaves its old month's row, which would count its NB twice.
 -- full_refresh=false: --full-refresh (Dagster passes it for the seeds) never drops
 -- the history; a run over every month replaces every row through the pre-hook.
+-- post_hook: a history written before nb_key existed gets its keys (a null key
+-- would hide a reuse); a no-op afterwards.
+-- depends_on: {{ ref('int_tasks__nb_uses_replaced_this_run') }} reads this table
+-- before this run replaces its months' uses.
 {{
     config(
         materialized='incremental',
@@ -15,7 +19,8 @@
         unique_key='task_id',
         on_schema_change='sync_all_columns',
         full_refresh=false,
-        pre_hook="{{ delete_rows_this_run_replaces('reference_month') }}"
+        pre_hook="{{ delete_rows_this_run_replaces('reference_month') }}",
+        post_hook="{{ fill_missing_nb_keys() }}"
     )
 }}
 with
@@ -31,6 +36,7 @@ final as (
     select
         task_id,
         nb,
+        {{ nb_use_key('nb') }} as nb_key,
         payee_siape,
         concluded_at,
         reference_month
