@@ -55,9 +55,17 @@
         union
         select payee_siape, payment_period_start
         from {{ this }}
+        where {{ in_month_of_this_run('reference_month') }}
+        union
+        -- Bounded by the changed tasks' smallest and largest id, a range that
+        -- changes no result (as in macros/delete_insert.sql): DuckDB skips the
+        -- row groups outside it instead of probing 24 months of task ids.
+        select payee_siape, payment_period_start
+        from {{ this }}
         where
-            {{ in_month_of_this_run('reference_month') }}
-            or task_id in (select task_id from changed_evaluations)
+            task_id between (select min(task_id) from changed_evaluations)
+            and (select max(task_id) from changed_evaluations)
+            and task_id in (select task_id from changed_evaluations)
     {%- else -%}
         select 1
     {%- endif -%}
