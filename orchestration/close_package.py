@@ -134,7 +134,7 @@ def build_close_package(
                 reopen=config.reopen,
                 reason=config.reason or None,
                 picture=Path(config.picture) if config.picture else None,
-                run_id=context.run_id,
+                run_id=context.run.run_id,
                 prepared_by=config.prepared_by.strip() or None,
                 log=context.log.warning,  # a ledger copy rebuilt from its CSV shows in the run's log
             )

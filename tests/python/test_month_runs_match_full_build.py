@@ -211,22 +211,25 @@ def test_a_task_whose_conclusion_moves_to_a_later_month_leaves_its_old_month(tmp
         assert stale == 0
 
 
-def test_a_reuse_a_late_export_removes_stops_rejecting_the_earlier_task(builds, tmp_path):
-    """An earlier task rejected by R430/R432 for the reuse of its NB by a later month's task is judged again when a
-    late export of that later month gives its task another NB: the reuse is gone, the earlier verdict goes back, and
-    every mart holds what one build over every month of the corrected exports holds. The history is one written
+@pytest.mark.parametrize("changed", ["later", "earlier"])
+def test_a_reuse_a_late_export_removes_gives_the_other_use_its_verdict_back(builds, tmp_path, changed):
+    """A task rejected by R430/R432 for the reuse of its NB by a task of another month is judged again when a late
+    export of that other month gives its task another NB: the reuse is gone, the verdict goes back, and every mart
+    holds what one build over every month of the corrected exports holds. Both ways: a later month closed again
+    revises an earlier month's verdict, an earlier month closed again a later one's. The history is one written
     before its nb_key column existed: the run fills the keys."""
     import csv
 
+    kept = "earlier" if changed == "later" else "later"
     warehouse = tmp_path / "month-by-month.duckdb"
     shutil.copy(builds["paths"]["month-by-month"], warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        # An earlier use rejected for an NB used twice, the second use in a later month.
-        earlier, later, later_month = con.execute(
-            "select earlier.task_id, later.task_id, strftime(later.reference_month, '%Y-%m-%d') "
+        # An NB used twice, in two months, whose use that stays is rejected by R430 or R432.
+        judged, other, other_month = con.execute(
+            f"select {kept}.task_id, {changed}.task_id, strftime({changed}.reference_month, '%Y-%m-%d') "
             "from int_tasks__root_nb_uses as earlier "
             "join int_tasks__root_nb_uses as later on later.nb = earlier.nb and later.reference_month > earlier.reference_month "
-            "join fct_task_evaluations as verdict on verdict.task_id = earlier.task_id "
+            f"join fct_task_evaluations as verdict on verdict.task_id = {kept}.task_id "
             "where (verdict.r430 or verdict.r432) "
             "and (select count(*) from int_tasks__root_nb_uses as use where use.nb = earlier.nb) = 2 "
             "order by earlier.task_id limit 1"
@@ -237,9 +240,9 @@ def test_a_reuse_a_late_export_removes_stops_rejecting_the_earlier_task(builds, 
     set_cap(project, "136.00", "yearly")  # as the fixture's builds
     seeds = project / "seeds" / "raw_tasks.csv"
     rows = list(csv.DictReader(seeds.open(newline="", encoding="utf-8")))
-    assert [row["task_id"] for row in rows].count(later) == 1
+    assert [row["task_id"] for row in rows].count(other) == 1
     for row in rows:
-        if row["task_id"] == later:
+        if row["task_id"] == other:
             row["nb"] = unused_nb
     seeds.unlink()  # a link into seeds/demo: the project copy gets its own file
     with seeds.open("w", newline="", encoding="utf-8") as handle:
@@ -254,13 +257,13 @@ def test_a_reuse_a_late_export_removes_stops_rejecting_the_earlier_task(builds, 
     env.pop("PGB_EXPORTS_DIR", None)
     env.pop("PGB_MONTH", None)
     assert dbt(project, env, "seed", "--full-refresh", "--select", "raw_tasks").returncode == 0
-    again = dbt(project, {**env, "PGB_MONTH": later_month}, "run")
+    again = dbt(project, {**env, "PGB_MONTH": other_month}, "run")
     assert again.returncode == 0, again.stdout[-3000:]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from int_tasks__root_nb_uses where nb_key is null").fetchone()[0] == 0
-        assert con.execute("select r430 or r432 from fct_task_evaluations where task_id = ?", [earlier]).fetchall() == [(False,)]
+        assert con.execute("select r430 or r432 from fct_task_evaluations where task_id = ?", [judged]).fetchall() == [(False,)]
         assert con.execute("select rule_code from fct_task_rule_violations where task_id = ? and rule_code in ('R430', 'R432')",
-                           [earlier]).fetchall() == []
+                           [judged]).fetchall() == []
 
     corrected = tmp_path / "every-month.duckdb"
     env = {**env, "PGB_DUCKDB_PATH": str(corrected)}
