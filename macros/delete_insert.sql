@@ -17,10 +17,20 @@
     {%- endif -%}
     {%- set dest_cols_csv = get_quoted_csv(dest_columns | map(attribute="name")) -%}
     delete from {{ target }}
-    where
-        {{ unique_key }} between (select min({{ unique_key }}) from {{ source }})
-        and (select max({{ unique_key }}) from {{ source }})
-        and {{ unique_key }} in (select {{ unique_key }} from {{ source }});
+    where {{ key_in_keys_of(unique_key, source) }};
     insert into {{ target }} ({{ dest_cols_csv }})
     select {{ dest_cols_csv }} from {{ source }}
+{%- endmacro %}
+
+{#-
+  `key in (the keys of keys_from)`, plus the predicate that changes no result:
+  the key lies between the smallest and the largest of those keys, so DuckDB
+  skips the row groups whose keys all lie outside that range (see above).
+  keys_column: the keys' column in keys_from, when its name is not the key's.
+-#}
+{% macro key_in_keys_of(key, keys_from, keys_column=none) -%}
+    {%- set keys_column = keys_column or key -%}
+    {{ key }} between (select min({{ keys_column }}) from {{ keys_from }})
+    and (select max({{ keys_column }}) from {{ keys_from }})
+    and {{ key }} in (select {{ keys_column }} from {{ keys_from }})
 {%- endmacro %}

@@ -57,15 +57,11 @@
         from {{ this }}
         where {{ in_month_of_this_run('reference_month') }}
         union
-        -- Bounded by the changed tasks' smallest and largest id, a range that
-        -- changes no result (as in macros/delete_insert.sql): DuckDB skips the
-        -- row groups outside it instead of probing 24 months of task ids.
+        -- The changed tasks' rows in any month: key_in_keys_of skips the row
+        -- groups outside their ids instead of probing 24 months of task ids.
         select payee_siape, payment_period_start
         from {{ this }}
-        where
-            task_id between (select min(task_id) from changed_evaluations)
-            and (select max(task_id) from changed_evaluations)
-            and task_id in (select task_id from changed_evaluations)
+        where {{ key_in_keys_of('task_id', 'changed_evaluations') }}
     {%- else -%}
         select 1
     {%- endif -%}

@@ -151,8 +151,7 @@
         delete from {{ this }}
         where
             rule_code in ('{{ codes_across_months | join("', '") }}')
-            and task_id between (select min(task_id) from {{ scope }}) and (select max(task_id) from {{ scope }})
-            and task_id in (select task_id from {{ scope }})
+            and {{ key_in_keys_of('task_id', scope) }}
     {%- endif -%}
 {%- endmacro %}
 

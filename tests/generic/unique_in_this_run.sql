@@ -27,10 +27,7 @@ final as (
     from {{ model }}
     -- The range changes no result (every key of the run is in it) but lets
     -- DuckDB skip the row groups whose keys all lie outside it (macros/delete_insert.sql).
-    where
-        {{ column_name }} between (select min(key_of_this_run) from keys_of_this_run)
-        and (select max(key_of_this_run) from keys_of_this_run)
-        and {{ column_name }} in (select key_of_this_run from keys_of_this_run)
+    where {{ key_in_keys_of(column_name, 'keys_of_this_run', 'key_of_this_run') }}
     group by {{ column_name }}
     having count(*) > 1
 
